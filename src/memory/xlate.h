@@ -29,6 +29,7 @@ enum mem_xlate_error {
     MEM_XLATE_OUTSIDE_RAM,   /* a node, header or data page not in guest RAM */
     MEM_XLATE_OVERFLOW,      /* va + len wraps */
     MEM_XLATE_NO_SPACE,      /* the task has no table at all */
+    MEM_XLATE_READ_ONLY,     /* a write to a read-only range or RAM region */
 };
 
 const char *mem_xlate_error_name(enum mem_xlate_error err);
@@ -44,8 +45,18 @@ lagfx_status_t mem_rangetable_map(struct mem_rangetable *rt,
                                   const lagfx_phys_range_t *ranges,
                                   uint32_t count,
                                   bool read_only);
-/* Removes [va, va + len); parts of ranges outside it stay. */
+/* Removes [va, va + len); parts of ranges outside it stay. INVALID_ARGUMENT when unaligned or
+ * outside the space, OUT_OF_MEMORY (nothing removed). */
 lagfx_status_t mem_rangetable_unmap(struct mem_rangetable *rt, uint64_t va, uint64_t len);
+/* VA → GPA and the run to the end of the page; read_only_out may be NULL. UNMAPPED,
+ * OUTSIDE_SPACE. */
+enum mem_xlate_error mem_rangetable_lookup(const struct mem_rangetable *rt,
+                                           uint64_t va,
+                                           uint64_t *gpa_out,
+                                           uint64_t *run_out,
+                                           bool *read_only_out);
+/* Number of ranges held (tests). */
+uint32_t mem_rangetable_count(const struct mem_rangetable *rt);
 
 /* What a task's VA space is. Exactly one of root_pfn (radix) or ranges is set. */
 struct mem_space {
