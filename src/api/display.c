@@ -90,7 +90,7 @@ lagfx_display_new(lagfx_device_t *dev,
     d->serial = serial;
     d->flags = desc->flags;
     const char *name = desc->name ? desc->name : "Linux Virtual";
-    strncpy(d->name, name, 13); /* cut to 13 bytes (api.md §4.3) */
+    memcpy(d->name, name, strnlen(name, 13)); /* cut to 13 bytes (api.md §4.3) */
     d->width_mm = desc->width_mm ? desc->width_mm : 400;
     d->height_mm = desc->height_mm ? desc->height_mm : 300;
     if (desc->callbacks)
