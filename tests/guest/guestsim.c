@@ -60,6 +60,7 @@ struct guestsim {
     uint32_t exec_count;
 
     uint32_t root_wp;
+    uint32_t root_size;
     uint32_t stamps[32]; /* last stamp handed out per slot */
     struct guestsim_channel channels[13];
     struct guestsim_task kernel;
@@ -199,6 +200,7 @@ guestsim_new(const struct guestsim_config *cfg, struct guestsim **out)
     g->cfg = *cfg;
     g->ram_size = cfg->ram_size ? cfg->ram_size : GUESTSIM_RAM_DEFAULT;
     g->alloc_next = ALLOC_BASE;
+    g->root_size = cfg->root_size ? cfg->root_size : GUESTSIM_ROOT_SIZE;
     pthread_mutex_init(&g->irq_lock, NULL);
     pthread_cond_init(&g->irq_cond, NULL);
     pthread_mutex_init(&g->exec_lock, NULL);
@@ -297,6 +299,15 @@ lagfx_display_t *
 guestsim_display(struct guestsim *g, uint32_t port)
 {
     return port < LAGFX_MAX_DISPLAY_PORTS ? g->displays[port] : NULL;
+}
+
+void
+guestsim_display_free(struct guestsim *g, uint32_t port)
+{
+    if (port < LAGFX_MAX_DISPLAY_PORTS) {
+        lagfx_display_free(g->displays[port]);
+        g->displays[port] = NULL;
+    }
 }
 
 uint32_t
@@ -611,7 +622,7 @@ guestsim_root_put_raw(struct guestsim *g, const void *bytes, uint32_t len)
     const uint8_t *p = bytes;
     for (uint32_t i = 0; i < len; i++) {
         g->ram[root_data_gpa() + g->root_wp] = p[i];
-        g->root_wp = (g->root_wp + 1) % GUESTSIM_ROOT_SIZE;
+        g->root_wp = (g->root_wp + 1) % g->root_size;
     }
 }
 
@@ -621,8 +632,8 @@ guestsim_root_put(struct guestsim *g, uint16_t opcode, const void *payload, uint
     /* Keep at least 12 bytes free: a full modular ring looks empty (§5.4). */
     for (int spin = 0; spin < 200000; spin++) {
         uint32_t rp = guestsim_mmio_read(g, 0x100C);
-        uint32_t used = (g->root_wp - rp + GUESTSIM_ROOT_SIZE) % GUESTSIM_ROOT_SIZE;
-        if (GUESTSIM_ROOT_SIZE - used > len + 12 + 12)
+        uint32_t used = (g->root_wp - rp + g->root_size) % g->root_size;
+        if (g->root_size - used > len + 12 + 12)
             break;
         struct timespec nap = { 0, 20000 };
         nanosleep(&nap, NULL);
@@ -654,7 +665,7 @@ guestsim_root_wptr(struct guestsim *g)
 void
 guestsim_root_set_wptr(struct guestsim *g, uint32_t wptr)
 {
-    g->root_wp = wptr % GUESTSIM_ROOT_SIZE;
+    g->root_wp = wptr % g->root_size;
 }
 
 uint32_t
@@ -713,6 +724,47 @@ channel_put_bytes(struct guestsim *g, struct guestsim_channel *c, const void *sr
         g->ram[((uint64_t)c->pfns[pos >> 12] << 12) + (pos & 0xFFF)] = p[i];
         c->wp++;
     }
+}
+
+void
+guestsim_channel_set_pointers(struct guestsim *g, uint32_t ch, uint32_t value)
+{
+    uint64_t d = guestsim_descriptor_gpa(ch);
+    g->channels[ch].wp = value;
+    guestsim_write32(g, d + 0, value);
+    guestsim_write32(g, d + 4, value);
+}
+
+void
+guestsim_channel_rebuild(struct guestsim *g, uint32_t ch)
+{
+    channel_setup(g, ch);
+}
+
+void
+guestsim_channel_reverse_pages(struct guestsim *g, uint32_t ch)
+{
+    struct guestsim_channel *c = &g->channels[ch];
+    uint32_t n = c->size / PAGE;
+    for (uint32_t i = 0; i < n / 2; i++) {
+        uint32_t t = c->pfns[i];
+        c->pfns[i] = c->pfns[n - 1 - i];
+        c->pfns[n - 1 - i] = t;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        guestsim_write32(g, ((uint64_t)c->pfn_array << 12) + 4ull * i, c->pfns[i]);
+}
+
+void
+guestsim_channel_put_raw(struct guestsim *g, uint32_t ch, const void *bytes, uint32_t len)
+{
+    channel_put_bytes(g, &g->channels[ch], bytes, len);
+}
+
+uint32_t
+guestsim_channel_wptr(struct guestsim *g, uint32_t ch)
+{
+    return g->channels[ch].wp;
 }
 
 uint32_t
@@ -799,8 +851,9 @@ guestsim_boot_mmio(struct guestsim *g)
     for (size_t i = 0; i < sizeof(boot_mmio) / sizeof(boot_mmio[0]); i++) {
         const struct mmio_step *s = &boot_mmio[i];
         if (s->write) {
-            lagfx_status_t st = guestsim_mmio_write(g, s->off, s->value);
-            narrate(g, "guest: W 0x%04x = 0x%08x  %s", s->off, s->value, s->what);
+            uint32_t value = s->off == 0x1004 ? g->root_size : s->value;
+            lagfx_status_t st = guestsim_mmio_write(g, s->off, value);
+            narrate(g, "guest: W 0x%04x = 0x%08x  %s", s->off, value, s->what);
             if (st != LAGFX_OK)
                 return st;
         } else {

@@ -38,6 +38,7 @@ struct guestsim_config {
     uint32_t device_flags; /* LAGFX_DEVICE_* (default HEADLESS) */
     FILE *log;             /* step-by-step narration; NULL = quiet */
     const char *label;
+    uint32_t root_size; /* RING_SIZE written at boot; default GUESTSIM_ROOT_SIZE */
 };
 
 void guestsim_config_init(struct guestsim_config *cfg);
@@ -47,6 +48,8 @@ void guestsim_free(struct guestsim *g);
 
 lagfx_device_t *guestsim_device(struct guestsim *g);
 lagfx_display_t *guestsim_display(struct guestsim *g, uint32_t port);
+/* Frees the simulator's display of a port (hot-unplug); the port may get a new display. */
+void guestsim_display_free(struct guestsim *g, uint32_t port);
 
 /* ---- Guest RAM ---- */
 uint8_t *guestsim_ram(struct guestsim *g);
@@ -126,6 +129,14 @@ uint32_t guestsim_channel_submit(struct guestsim *g,
                                  const void *payload,
                                  uint32_t len);
 uint64_t guestsim_descriptor_gpa(uint32_t ch);
+/* Test helpers: set both descriptor pointers (and the guest's write pointer) to value; give
+ * the channel a fresh ring (new pages, new PFN array, pointers 0); reverse its page order;
+ * write raw bytes at the write pointer without a header. */
+void guestsim_channel_set_pointers(struct guestsim *g, uint32_t ch, uint32_t value);
+void guestsim_channel_rebuild(struct guestsim *g, uint32_t ch);
+void guestsim_channel_reverse_pages(struct guestsim *g, uint32_t ch);
+void guestsim_channel_put_raw(struct guestsim *g, uint32_t ch, const void *bytes, uint32_t len);
+uint32_t guestsim_channel_wptr(struct guestsim *g, uint32_t ch);
 uint32_t guestsim_channel_ring_pfn(struct guestsim *g, uint32_t ch);
 
 /* ---- Stamps ---- */
