@@ -53,6 +53,7 @@ struct guestsim {
     pthread_mutex_t irq_lock;
     pthread_cond_t irq_cond;
     void (*irq_hook)(struct guestsim *g, void *user);
+    _Atomic(void (*)(void *, lagfx_status_t)) fault_fn;
     void *irq_hook_user;
 
     pthread_mutex_t exec_lock;
@@ -106,6 +107,28 @@ cb_raise(void *user, uint32_t vector)
     atomic_fetch_add(&g->irqs, 1);
     pthread_cond_broadcast(&g->irq_cond);
     pthread_mutex_unlock(&g->irq_lock);
+}
+
+static void
+cb_fault(void *user, lagfx_status_t reason)
+{
+    struct guestsim *g = user;
+    void (*fn)(void *, lagfx_status_t) = atomic_load(&g->fault_fn);
+    if (fn)
+        fn(g, reason);
+}
+
+void
+guestsim_test_set_fault(struct guestsim *g, void (*fn)(void *user, lagfx_status_t reason))
+{
+    atomic_store(&g->fault_fn, fn);
+}
+
+void
+guestsim_test_forget_device(struct guestsim *g)
+{
+    g->dev = NULL;
+    memset(g->displays, 0, sizeof(g->displays));
 }
 
 static void
@@ -218,6 +241,7 @@ guestsim_new(const struct guestsim_config *cfg, struct guestsim **out)
     lagfx_shell_callbacks_init(&cb);
     cb.user = g;
     cb.raise_interrupt = cb_raise;
+    cb.fault = cb_fault;
     if (cfg->executor)
         cb.schedule = cb_schedule;
     lagfx_ram_region_t region = { .gpa = 0,

@@ -158,6 +158,11 @@ uint64_t guestsim_shared_state_gpa(struct guestsim *g, uint32_t port);
 /* The whole sequence up to every display online. */
 lagfx_status_t guestsim_boot(struct guestsim *g);
 
+/* Test hooks: route the device's `fault` event to fn (set before the first fault), and
+ * forget a device a test freed itself (its displays went with it). */
+void guestsim_test_set_fault(struct guestsim *g, void (*fn)(void *user, lagfx_status_t reason));
+void guestsim_test_forget_device(struct guestsim *g);
+
 /* Reply page of the boot's GetDeviceInfo2. */
 uint64_t guestsim_devinfo_gpa(struct guestsim *g);
 struct guestsim_task *guestsim_kernel_task(struct guestsim *g);
