@@ -1,9 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # `meson install` into a staging prefix, then a program outside the tree builds and runs
-# against it with `pkg-config --cflags --libs libapplegfx-vulkan`. Usage: check_pkgconfig.sh BUILD
+# against it with `pkg-config --cflags --libs libapplegfx-vulkan`.
+# Usage: check_pkgconfig.sh BUILD [SANITIZERS]  (a sanitized library needs a sanitized program)
 set -eu
 build="$1"
+san="${2:-none}"
+sanflags=""
+[ "$san" = "none" ] || sanflags="-fsanitize=$san"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 meson install -C "$build" --destdir "$tmp/stage" --no-rebuild --quiet >/dev/null
@@ -22,7 +26,7 @@ int main(void)
     return lagfx_get_version() >> 16 == LAGFX_VERSION_MAJOR ? 0 : 1;
 }
 C
-cc -std=c11 -Wall -Werror -o "$tmp/user" "$tmp/user.c" $(pkg-config --cflags --libs libapplegfx-vulkan)
+cc -std=c11 -Wall -Werror $sanflags -o "$tmp/user" "$tmp/user.c" $(pkg-config --cflags --libs libapplegfx-vulkan)
 libdir=$(dirname "$(find "$tmp/stage" -name 'libapplegfx-vulkan.so.1' | head -1)")
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/user")
 [ "$out" = "1.0.0 (vulkan) 16384 LAGFX_ERROR_BUSY" ] || { echo "unexpected output: $out"; exit 1; }
