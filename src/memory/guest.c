@@ -402,6 +402,24 @@ mem_guest_region_at_locked(struct mem_guest *g, uint32_t index, lagfx_ram_region
     return true;
 }
 
+bool
+mem_guest_region_find_locked(struct mem_guest *g,
+                             uint64_t gpa,
+                             uint64_t *gpa_out,
+                             uint64_t *len_out,
+                             uint8_t **host_out,
+                             bool *read_only_out)
+{
+    const struct region *r = g->region_model ? region_find_locked(g, gpa) : NULL;
+    if (!r)
+        return false;
+    *gpa_out = r->gpa;
+    *len_out = r->len;
+    *host_out = r->host;
+    *read_only_out = (r->flags & LAGFX_RAM_READ_ONLY) != 0;
+    return true;
+}
+
 /* ---- u32 helpers ---- */
 
 /* Directly mapped, aligned word, or NULL. Caller holds the lock. */

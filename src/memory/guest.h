@@ -84,5 +84,13 @@ bool mem_guest_write_locked(struct mem_guest *g, uint64_t gpa, const void *src, 
 /* Copy of region `index` in gpa order (its fd is the library's dup, valid under the lock);
  * false when out of range or in the task model. For building the region model's windows. */
 bool mem_guest_region_at_locked(struct mem_guest *g, uint32_t index, lagfx_ram_region_t *out);
+/* The region holding gpa: its gpa, length and host pointer, and whether it is read-only;
+ * false outside the regions and in the task model. Caller holds the lock. */
+bool mem_guest_region_find_locked(struct mem_guest *g,
+                                  uint64_t gpa,
+                                  uint64_t *gpa_out,
+                                  uint64_t *len_out,
+                                  uint8_t **host_out,
+                                  bool *read_only_out);
 
 #endif /* LAGFX_MEMORY_GUEST_H */

@@ -51,22 +51,47 @@ mem_xlate_error_name(enum mem_xlate_error err)
     return "unknown";
 }
 
-/* One u32 of guest RAM, loaded once. Caller holds the shared lock. */
-static bool
-load_u32_locked(struct mem_guest *g, uint64_t gpa, uint32_t *out)
+/* Host address of the page at gpa_page (4 KiB aligned) in directly mapped RAM, or NULL.
+ * Regions are 4 KiB aligned, so a page is wholly inside one region or outside all of them. */
+static __attribute__((noinline, cold)) const uint8_t *
+ram_page_slow(struct mem_xlate *x, uint64_t gpa_page)
 {
-    const uint32_t *p = mem_guest_view_locked(g, gpa, 4, false);
-    if (p) {
+    uint64_t base, len;
+    uint8_t *host;
+    bool ro;
+    if (!mem_guest_region_find_locked(x->guest, gpa_page, &base, &len, &host, &ro))
+        return NULL;
+    x->ram_gpa = base;
+    x->ram_len = len;
+    x->ram_host = host;
+    return host + (gpa_page - base);
+}
+
+static inline const uint8_t *
+ram_page(struct mem_xlate *x, uint64_t gpa_page)
+{
+    uint64_t off = gpa_page - x->ram_gpa; /* wraps to a huge value below the block */
+    if (__builtin_expect(off < x->ram_len, 1))
+        return x->ram_host + off;
+    return ram_page_slow(x, gpa_page);
+}
+
+/* Entry idx (< 1024) of the page at pfn, loaded once. Caller holds the shared lock. */
+static inline bool
+load_entry(struct mem_xlate *x, uint64_t pfn, uint64_t idx, uint32_t *out)
+{
+    const uint8_t *page = ram_page(x, pfn << PAGE_SHIFT);
+    if (page) {
         /* Relaxed: the guest stores entries with plain writes and announces nothing
          * (§9.3); ordering against the command that uses them comes from the ring's
          * acquire load. */
-        *out = __atomic_load_n(p, __ATOMIC_RELAXED);
+        *out = __atomic_load_n((const uint32_t *)(page + idx * 4), __ATOMIC_RELAXED);
         return true;
     }
-    if (mem_guest_is_region_model(g))
+    if (mem_guest_is_region_model(x->guest))
         return false;
     uint8_t b[4];
-    if (!mem_guest_read_locked(g, gpa, b, 4))
+    if (!mem_guest_read_locked(x->guest, (pfn << PAGE_SHIFT) + idx * 4, b, 4))
         return false;
     *out = mem_le32(b);
     return true;
@@ -74,31 +99,56 @@ load_u32_locked(struct mem_guest *g, uint64_t gpa, uint32_t *out)
 
 /* Root header page (§9.2): top PFN at +0, levels at +4. */
 static enum mem_xlate_error
-read_header_locked(struct mem_guest *g, uint32_t root_pfn, uint32_t *top, uint32_t *levels)
+read_header(struct mem_xlate *x, uint32_t root_pfn, uint32_t *top, uint32_t *levels)
 {
     if (root_pfn == 0)
         return MEM_XLATE_NO_SPACE;
-    uint64_t gpa = (uint64_t)root_pfn << PAGE_SHIFT;
-    if (!load_u32_locked(g, gpa, top) || !load_u32_locked(g, gpa + 4, levels))
+    if (!load_entry(x, root_pfn, 0, top) || !load_entry(x, root_pfn, 1, levels))
         return MEM_XLATE_OUTSIDE_RAM;
     return MEM_XLATE_OK;
 }
 
-/* §9.4 steps 1-4, given the header. At most `levels` ≤ 4 entry loads. */
-static enum mem_xlate_error
-walk_locked(struct mem_guest *g, uint32_t top, uint32_t levels, uint64_t va, uint64_t *gpa_out)
+/* Last-level entry of page in the node at host view `node` (region model) or PFN
+ * node_pfn (task model), and the GPA it gives. */
+static inline enum mem_xlate_error
+last_level(struct mem_xlate *x,
+           const uint8_t *node,
+           uint64_t node_pfn,
+           uint64_t page,
+           uint64_t va,
+           uint64_t *gpa_out)
+{
+    uint32_t entry;
+    if (node)
+        entry = __atomic_load_n((const uint32_t *)(node + (page & RADIX_MASK) * 4),
+                                __ATOMIC_RELAXED); /* relaxed: see load_entry */
+    else if (!load_entry(x, node_pfn, page & RADIX_MASK, &entry))
+        return MEM_XLATE_OUTSIDE_RAM;
+    if (entry == 0)
+        return MEM_XLATE_UNMAPPED;
+    /* Bit 31 is ignored at the last level (V3). */
+    *gpa_out = ((uint64_t)(entry & ENTRY_PFN) << PAGE_SHIFT) + (va & PAGE_OFF);
+    return MEM_XLATE_OK;
+}
+
+/* §9.4 steps 1-4, given the header. At most `levels` ≤ 4 entry loads; with the node cache
+ * warm, one. Inlined into the miss path: call overhead is a fair share of a miss. */
+static inline __attribute__((always_inline)) enum mem_xlate_error
+walk(struct mem_xlate *x, uint32_t top, uint32_t levels, uint64_t va, uint64_t *gpa_out)
 {
     if (levels < 1 || levels > 4 || top == 0)
         return MEM_XLATE_BAD_TABLE;
     if (va >> (PAGE_SHIFT + RADIX_BITS * levels))
         return MEM_XLATE_OUTSIDE_SPACE;
     uint64_t page = va >> PAGE_SHIFT;
+    struct mem_xlate_node *nc = &x->nodes[(page >> RADIX_BITS) & (MEM_XLATE_NODE_ENTRIES - 1)];
+    if (__builtin_expect(nc->tag == (page >> RADIX_BITS) + 1, 1))
+        return last_level(x, nc->node, 0, page, va, gpa_out);
     uint64_t node = top;
     uint32_t entry;
     for (uint32_t k = 1; k < levels; k++) {
         unsigned shift = RADIX_BITS * (levels - k);
-        uint64_t idx = (page >> shift) & RADIX_MASK;
-        if (!load_u32_locked(g, (node << PAGE_SHIFT) + idx * 4, &entry))
+        if (!load_entry(x, node, (page >> shift) & RADIX_MASK, &entry))
             return MEM_XLATE_OUTSIDE_RAM;
         if (entry == 0)
             return MEM_XLATE_UNMAPPED;
@@ -113,13 +163,12 @@ walk_locked(struct mem_guest *g, uint32_t top, uint32_t levels, uint64_t va, uin
         }
         node = entry & ENTRY_PFN;
     }
-    if (!load_u32_locked(g, (node << PAGE_SHIFT) + (page & RADIX_MASK) * 4, &entry))
-        return MEM_XLATE_OUTSIDE_RAM;
-    if (entry == 0)
-        return MEM_XLATE_UNMAPPED;
-    /* Bit 31 is ignored at the last level (V3). */
-    *gpa_out = ((uint64_t)(entry & ENTRY_PFN) << PAGE_SHIFT) + (va & PAGE_OFF);
-    return MEM_XLATE_OK;
+    const uint8_t *host = ram_page(x, node << PAGE_SHIFT);
+    if (host && levels > 1) {
+        nc->tag = (page >> RADIX_BITS) + 1;
+        nc->node = host;
+    }
+    return last_level(x, host, node, page, va, gpa_out);
 }
 
 enum mem_xlate_error
@@ -131,10 +180,17 @@ mem_radix_walk(struct mem_guest *g,
 {
     uint32_t top, levels;
     uint64_t gpa;
+    /* A bare context (6 KiB of stack): the walk uses only guest and the RAM hint. */
+    struct mem_xlate x;
+    x.guest = g;
+    x.ram_gpa = 0;
+    x.ram_len = 0;
+    x.ram_host = NULL;
+    memset(x.nodes, 0, sizeof(x.nodes));
     mem_guest_lock_shared(g);
-    enum mem_xlate_error err = read_header_locked(g, root_pfn, &top, &levels);
+    enum mem_xlate_error err = read_header(&x, root_pfn, &top, &levels);
     if (err == MEM_XLATE_OK)
-        err = walk_locked(g, top, levels, va, &gpa);
+        err = walk(&x, top, levels, va, &gpa);
     mem_guest_unlock_shared(g);
     if (err != MEM_XLATE_OK)
         return err;
@@ -147,6 +203,7 @@ void
 mem_xlate_invalidate(struct mem_xlate *x)
 {
     memset(x->cache, 0, sizeof(x->cache));
+    memset(x->nodes, 0, sizeof(x->nodes));
     x->header_valid = false;
 }
 
@@ -157,6 +214,7 @@ mem_xlate_begin(struct mem_xlate *x, struct mem_guest *g, const struct mem_space
     x->space = space;
     x->last_error = MEM_XLATE_OK;
     x->last_error_va = 0;
+    x->ram_len = 0; /* the regions may have changed since the last command */
     mem_guest_lock_shared(g);
     mem_xlate_invalidate(x); /* §9.5: nothing survives from an earlier outer command */
 }
@@ -164,11 +222,13 @@ mem_xlate_begin(struct mem_xlate *x, struct mem_guest *g, const struct mem_space
 void
 mem_xlate_end(struct mem_xlate *x)
 {
-    mem_xlate_invalidate(x); /* the host views die with the lock */
+    /* The cached host views die with the lock; the next begin empties the cache, so the
+     * 6 KiB reset is paid once per command, not twice. */
+    x->header_valid = false;
     mem_guest_unlock_shared(x->guest);
 }
 
-static enum mem_xlate_error
+static __attribute__((cold)) enum mem_xlate_error
 fail(struct mem_xlate *x, enum mem_xlate_error err, uint64_t va)
 {
     x->last_error = err;
@@ -176,9 +236,8 @@ fail(struct mem_xlate *x, enum mem_xlate_error err, uint64_t va)
     return err;
 }
 
-/* The cache slot for va's page, filled on a miss; NULL (and last_error) on failure. */
-static const struct mem_xlate_entry *
-lookup(struct mem_xlate *x, uint64_t va)
+const struct mem_xlate_entry *
+mem_xlate_lookup_slow(struct mem_xlate *x, uint64_t va)
 {
     uint64_t vpn = va >> PAGE_SHIFT;
     struct mem_xlate_entry *e = &x->cache[vpn & (MEM_XLATE_CACHE_ENTRIES - 1)];
@@ -190,14 +249,14 @@ lookup(struct mem_xlate *x, uint64_t va)
     uint64_t gpa, run;
     if (s && s->root_pfn) {
         if (!x->header_valid) {
-            err = read_header_locked(x->guest, s->root_pfn, &x->top_pfn, &x->levels);
+            err = read_header(x, s->root_pfn, &x->top_pfn, &x->levels);
             if (err != MEM_XLATE_OK) {
                 fail(x, err, va);
                 return NULL;
             }
             x->header_valid = true;
         }
-        err = walk_locked(x->guest, x->top_pfn, x->levels, va, &gpa);
+        err = walk(x, x->top_pfn, x->levels, va, &gpa);
     } else if (s && s->ranges) {
         err = mem_rangetable_lookup(s->ranges, va, &gpa, &run, NULL);
     } else {
@@ -209,21 +268,9 @@ lookup(struct mem_xlate *x, uint64_t va)
     }
     e->vpn_tag = vpn + 1;
     e->gpa_page = gpa & ~PAGE_OFF;
-    /* NULL outside RAM and in the task model: the copy then goes through mem_guest. A page
-     * never straddles regions (regions are 4 KiB aligned). */
-    e->host_page = mem_guest_view_locked(x->guest, e->gpa_page, PAGE_SIZE_4K, false);
+    /* NULL outside RAM and in the task model: the copy then goes through mem_guest. */
+    e->host_page = (uint8_t *)ram_page(x, e->gpa_page);
     return e;
-}
-
-enum mem_xlate_error
-mem_xlate_translate(struct mem_xlate *x, uint64_t va, uint64_t *gpa_out, uint64_t *run_out)
-{
-    const struct mem_xlate_entry *e = lookup(x, va);
-    if (!e)
-        return x->last_error;
-    *gpa_out = e->gpa_page + (va & PAGE_OFF);
-    *run_out = PAGE_SIZE_4K - (va & PAGE_OFF);
-    return MEM_XLATE_OK;
 }
 
 bool
@@ -239,13 +286,25 @@ mem_xlate_read(struct mem_xlate *x, uint64_t va, void *dst, size_t len)
         goto err;
     }
     while (left > 0) {
-        const struct mem_xlate_entry *e = lookup(x, va);
+        const struct mem_xlate_entry *e = mem_xlate_lookup(x, va);
         if (!e)
             goto err;
         uint64_t off = va & PAGE_OFF;
         size_t n = (size_t)UT_MIN((uint64_t)left, PAGE_SIZE_4K - off);
-        if (e->host_page) {
-            memcpy(d, e->host_page + off, n);
+        const uint8_t *src = e->host_page;
+        if (src && n < left) {
+            /* Scattered pages restart the hardware prefetcher at every page: translate the
+             * next page now and start fetching its first lines while this one is copied. */
+            const struct mem_xlate_entry *next = mem_xlate_lookup(x, va + n);
+            if (next && next->host_page) {
+                __builtin_prefetch(next->host_page);
+                __builtin_prefetch(next->host_page + 64);
+                __builtin_prefetch(next->host_page + 128);
+                __builtin_prefetch(next->host_page + 192);
+            }
+        }
+        if (src) {
+            memcpy(d, src + off, n);
         } else if (!mem_guest_read_locked(x->guest, e->gpa_page + off, d, n)) {
             fail(x, MEM_XLATE_OUTSIDE_RAM, va);
             goto err;
@@ -274,7 +333,7 @@ mem_xlate_write(struct mem_xlate *x, uint64_t va, const void *src, size_t len)
     const struct mem_space *space = x->space;
     bool ranges = space && !space->root_pfn && space->ranges;
     while (len > 0) {
-        const struct mem_xlate_entry *e = lookup(x, va);
+        const struct mem_xlate_entry *e = mem_xlate_lookup(x, va);
         if (!e)
             return false;
         uint64_t off = va & PAGE_OFF;
@@ -302,16 +361,4 @@ mem_xlate_write(struct mem_xlate *x, uint64_t va, const void *src, size_t len)
         len -= n;
     }
     return true;
-}
-
-const void *
-mem_xlate_view(struct mem_xlate *x, uint64_t va, size_t len)
-{
-    const struct mem_xlate_entry *e = lookup(x, va);
-    if (!e)
-        return NULL;
-    uint64_t off = va & PAGE_OFF;
-    if (!e->host_page || len > PAGE_SIZE_4K - off)
-        return NULL;
-    return e->host_page + off;
 }

@@ -65,6 +65,15 @@ struct mem_space {
 };
 
 #define MEM_XLATE_CACHE_ENTRIES 256
+#define MEM_XLATE_NODE_ENTRIES  16
+
+/* Last-level node cache (a paging-structure cache): VA >> 22 → host view of the last-level
+ * node of that 4 MiB span, so that a miss in the page cache costs one entry load. Region
+ * model only; lives exactly as long as the page cache. */
+struct mem_xlate_node {
+    uint64_t tag; /* (vpn >> 10) + 1; 0 = empty */
+    const uint8_t *node;
+};
 
 struct mem_xlate_entry {
     uint64_t vpn_tag; /* vpn + 1; 0 = empty */
@@ -79,6 +88,11 @@ struct mem_xlate {
     uint32_t top_pfn, levels;
     enum mem_xlate_error last_error;
     uint64_t last_error_va;
+    /* Region-model RAM block the walk used last (ram_len 0: none), so that node and data
+     * pages resolve without a region search; valid under the shared lock, like host_page. */
+    uint64_t ram_gpa, ram_len;
+    uint8_t *ram_host;
+    struct mem_xlate_node nodes[MEM_XLATE_NODE_ENTRIES];
     struct mem_xlate_entry cache[MEM_XLATE_CACHE_ENTRIES];
 };
 
@@ -89,15 +103,49 @@ void mem_xlate_end(struct mem_xlate *x);
 /* Drops cached translations and the cached root header (table redefinition, unmap). */
 void mem_xlate_invalidate(struct mem_xlate *x);
 
-/* VA → GPA with the run of bytes contiguous from there (≤ to the end of the 4 KiB page). */
-enum mem_xlate_error
-mem_xlate_translate(struct mem_xlate *x, uint64_t va, uint64_t *gpa_out, uint64_t *run_out);
+/* The cache entry of va's page after a walk on a miss; NULL with last_error/last_error_va
+ * set on failure. Out of line: the inline mem_xlate_lookup handles hits. */
+const struct mem_xlate_entry *mem_xlate_lookup_slow(struct mem_xlate *x, uint64_t va);
+
+static inline const struct mem_xlate_entry *
+mem_xlate_lookup(struct mem_xlate *x, uint64_t va)
+{
+    uint64_t vpn = va >> 12;
+    const struct mem_xlate_entry *e = &x->cache[vpn & (MEM_XLATE_CACHE_ENTRIES - 1)];
+    if (__builtin_expect(e->vpn_tag == vpn + 1, 1))
+        return e;
+    return mem_xlate_lookup_slow(x, va);
+}
+
+/* VA → GPA with the run of bytes contiguous from there (≤ to the end of the 4 KiB page).
+ * Inline: a cache hit costs a tag compare. */
+static inline enum mem_xlate_error
+mem_xlate_translate(struct mem_xlate *x, uint64_t va, uint64_t *gpa_out, uint64_t *run_out)
+{
+    const struct mem_xlate_entry *e = mem_xlate_lookup(x, va);
+    if (!e)
+        return x->last_error;
+    *gpa_out = e->gpa_page + (va & 0xFFF);
+    *run_out = 0x1000 - (va & 0xFFF);
+    return MEM_XLATE_OK;
+}
+
 /* Page-by-page copy out of / into task memory. On failure dst is zero-filled (read) and
  * last_error/last_error_va say why and where. */
 bool mem_xlate_read(struct mem_xlate *x, uint64_t va, void *dst, size_t len);
 bool mem_xlate_write(struct mem_xlate *x, uint64_t va, const void *src, size_t len);
-/* Host view of [va, va + len) when it lies in one page of directly mapped RAM; else NULL. */
-const void *mem_xlate_view(struct mem_xlate *x, uint64_t va, size_t len);
+
+/* Host view of [va, va + len) when it lies in one page of directly mapped RAM; else NULL
+ * (a failed translation also sets last_error). Inline, like mem_xlate_translate. */
+static inline const void *
+mem_xlate_view(struct mem_xlate *x, uint64_t va, size_t len)
+{
+    const struct mem_xlate_entry *e = mem_xlate_lookup(x, va);
+    uint64_t off = va & 0xFFF;
+    if (!e || !e->host_page || len > 0x1000 - off)
+        return NULL;
+    return e->host_page + off;
+}
 
 /* One uncached walk, for tests and tools: the same rules as mem_xlate_translate. */
 enum mem_xlate_error mem_radix_walk(struct mem_guest *g,

@@ -78,6 +78,28 @@ main(void)
     CHECK_EQ_U64(tr(&x, 0x3000), 0x44000);
     mem_xlate_end(&x);
 
+    /* The last-level node cache follows the same rule: a changed interior entry is seen by
+     * a fresh context and after invalidate, not by a page-cache miss inside the context. */
+    ram_header(&r, 0x10, 0x11, 2);
+    ram_entry(&r, 0x12, 4, 0x50);
+    ram_entry(&r, 0x15, 4, 0x51);
+    mem_xlate_begin(&x, g, &s);
+    CHECK_EQ_U64(tr(&x, 0x3000), 0x40000); /* caches node 0x12 for VPNs 0..1023 */
+    ram_entry(&r, 0x11, 0, 0x15);          /* the guest swaps the last-level node */
+    CHECK_EQ_U64(tr(&x, 0x4000), 0x50000); /* page miss, node hit: still node 0x12 */
+    mem_xlate_invalidate(&x);
+    CHECK_EQ_U64(tr(&x, 0x4000), 0x51000);
+    CHECK_EQ_U64(tr(&x, 0x3000), 0xE0000000ull + MEM_XLATE_UNMAPPED);
+    mem_xlate_end(&x);
+    ram_entry(&r, 0x11, 0, 0x12);
+    mem_xlate_begin(&x, g, &s);
+    CHECK_EQ_U64(tr(&x, 0x4000), 0x50000);
+    mem_xlate_end(&x);
+    ram_entry(&r, 0x11, 0, 0x15);
+    mem_xlate_begin(&x, g, &s);
+    CHECK_EQ_U64(tr(&x, 0x4000), 0x51000); /* nothing survives the command */
+    mem_xlate_end(&x);
+
     /* Range-table space: unmap inside a context is seen after invalidate. */
     struct mem_rangetable *rt = NULL;
     REQUIRE(mem_rangetable_new(0x100000, &rt) == LAGFX_OK);
