@@ -69,7 +69,7 @@ struct guestsim {
     uint64_t shared_state_gpa[LAGFX_MAX_DISPLAY_PORTS];
 };
 
-static void
+__attribute__((format(printf, 2, 3))) static void
 narrate(struct guestsim *g, const char *fmt, ...)
 {
     if (!g->cfg.log)
