@@ -4,18 +4,22 @@
  * device: every read returns the traced value, the init burst's read pointers are 0x00, 0x1C,
  * 0x34, 0x44, 0x54, 0x64, 0x74 before each doorbell and 0x8C after, stamp cell 0 reads 7, the
  * GetDeviceInfo2 reply holds 41 pairs and the command's length field reads 41; afterwards the
- * register file holds the documented state (§19 items 4, 14, 39).
+ * register file holds the documented state (§19 items 4, 14, 39). Run in both memory models
+ * (RAM regions; task callbacks), with and without an executor, then on to online.
  */
 #include <string.h>
 
 #include "check.h"
 #include "guestsim.h"
 
-int
-main(void)
+static void
+replay(bool task_model, bool executor)
 {
     struct guestsim_config cfg;
     guestsim_config_init(&cfg);
+    cfg.task_model = task_model;
+    cfg.executor = executor;
+    cfg.displays = 2;
     struct guestsim *g;
     REQUIRE(guestsim_new(&cfg, &g) == LAGFX_OK);
 
@@ -59,6 +63,22 @@ main(void)
     /* Every interrupt so far used vector 0; the stamp bit is slot 0 only. */
     CHECK_EQ_U64(guestsim_bad_vectors(g), 0);
     CHECK(guestsim_irq_count(g) >= 1);
+
+    /* On to online on both displays. */
+    CHECK_STATUS(guestsim_boot_channels(g), LAGFX_OK);
+    CHECK_STATUS(guestsim_display_bringup(g, 0, true), LAGFX_OK);
+    CHECK_STATUS(guestsim_display_bringup(g, 1, true), LAGFX_OK);
+    lagfx_device_info_t info = { .struct_size = sizeof(info) };
+    CHECK_STATUS(lagfx_device_get_info(guestsim_device(g), &info), LAGFX_OK);
+    CHECK_EQ_U32(info.memory_model, task_model ? LAGFX_MEMORY_TASKS : LAGFX_MEMORY_RAM_REGIONS);
+    CHECK_EQ_U64(info.guest_faults, 0);
     guestsim_free(g);
+}
+
+int
+main(void)
+{
+    for (int m = 0; m < 4; m++)
+        replay(m & 1, m & 2);
     return check_finish();
 }
