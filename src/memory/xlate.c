@@ -202,7 +202,12 @@ mem_radix_walk(struct mem_guest *g,
 void
 mem_xlate_invalidate(struct mem_xlate *x)
 {
-    memset(x->cache, 0, sizeof(x->cache));
+    if (x->magic != MEM_XLATE_MAGIC || x->gen >= MEM_XLATE_GEN_MASK) {
+        memset(x->cache, 0, sizeof(x->cache));
+        x->magic = MEM_XLATE_MAGIC;
+        x->gen = 0;
+    }
+    x->gen++; /* every cached tag carries an older generation now */
     memset(x->nodes, 0, sizeof(x->nodes));
     x->header_valid = false;
 }
@@ -239,9 +244,9 @@ fail(struct mem_xlate *x, enum mem_xlate_error err, uint64_t va)
 const struct mem_xlate_entry *
 mem_xlate_lookup_slow(struct mem_xlate *x, uint64_t va)
 {
-    uint64_t vpn = va >> PAGE_SHIFT;
-    struct mem_xlate_entry *e = &x->cache[vpn & (MEM_XLATE_CACHE_ENTRIES - 1)];
-    if (e->vpn_tag == vpn + 1)
+    uint64_t tag = (va & ~0xFFFull) | x->gen;
+    struct mem_xlate_entry *e = &x->cache[(va >> PAGE_SHIFT) & (MEM_XLATE_CACHE_ENTRIES - 1)];
+    if (e->tag == tag)
         return e;
 
     const struct mem_space *s = x->space;
@@ -266,7 +271,7 @@ mem_xlate_lookup_slow(struct mem_xlate *x, uint64_t va)
         fail(x, err, va);
         return NULL;
     }
-    e->vpn_tag = vpn + 1;
+    e->tag = tag;
     e->gpa_page = gpa & ~PAGE_OFF;
     /* NULL outside RAM and in the task model: the copy then goes through mem_guest. */
     e->host_page = (uint8_t *)ram_page(x, e->gpa_page);

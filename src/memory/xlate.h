@@ -64,7 +64,9 @@ struct mem_space {
     struct mem_rangetable *ranges;
 };
 
-#define MEM_XLATE_CACHE_ENTRIES 256
+/* Direct-mapped: a hit is one tag compare. 1024 entries keep random hot pages from colliding
+ * often; with generation tags the size costs nothing per outer command. */
+#define MEM_XLATE_CACHE_ENTRIES 1024
 #define MEM_XLATE_NODE_ENTRIES  16
 
 /* Last-level node cache (a paging-structure cache): VA >> 22 → host view of the last-level
@@ -75,13 +77,20 @@ struct mem_xlate_node {
     const uint8_t *node;
 };
 
+/* Generations: invalidation bumps the generation instead of clearing the cache, so a new
+ * outer command costs O(1); every 4095 generations the cache is cleared for real. */
+#define MEM_XLATE_GEN_MASK 0xFFFull
+#define MEM_XLATE_MAGIC    0x6C61676678617465ull /* "lagfxate": the context was set up */
+
 struct mem_xlate_entry {
-    uint64_t vpn_tag; /* vpn + 1; 0 = empty */
+    uint64_t tag; /* (va & ~0xFFF) | generation; generation 0 never matches */
     uint64_t gpa_page;
     uint8_t *host_page; /* region-model host view of that page, or NULL */
 };
 
 struct mem_xlate {
+    uint64_t magic; /* MEM_XLATE_MAGIC once begin cleared the cache */
+    uint64_t gen;   /* 1..4095 */
     struct mem_guest *guest;
     const struct mem_space *space;
     bool header_valid; /* root header read this command */
@@ -110,9 +119,8 @@ const struct mem_xlate_entry *mem_xlate_lookup_slow(struct mem_xlate *x, uint64_
 static inline const struct mem_xlate_entry *
 mem_xlate_lookup(struct mem_xlate *x, uint64_t va)
 {
-    uint64_t vpn = va >> 12;
-    const struct mem_xlate_entry *e = &x->cache[vpn & (MEM_XLATE_CACHE_ENTRIES - 1)];
-    if (__builtin_expect(e->vpn_tag == vpn + 1, 1))
+    const struct mem_xlate_entry *e = &x->cache[(va >> 12) & (MEM_XLATE_CACHE_ENTRIES - 1)];
+    if (__builtin_expect(e->tag == ((va & ~0xFFFull) | x->gen), 1))
         return e;
     return mem_xlate_lookup_slow(x, va);
 }

@@ -135,6 +135,9 @@ proto_dev_new(const struct proto_dev_config *cfg, struct proto_dev **out)
     dev->batch = ut_malloc(PROTO_MAX_OUTER_LEN);
     if (!dev->batch)
         goto err_free_dev;
+    dev->xlate = ut_calloc(1, sizeof(*dev->xlate));
+    if (!dev->xlate)
+        goto err_free_batch;
     pthread_mutex_init(&dev->ring_lock, NULL);
     pthread_mutex_init(&dev->wake_lock, NULL);
     pthread_mutex_init(&dev->exec_lock, NULL);
@@ -174,6 +177,8 @@ err_free_sync:
     pthread_mutex_destroy(&dev->exec_lock);
     pthread_mutex_destroy(&dev->cq_lock);
     pthread_mutex_destroy(&dev->disp_lock);
+    ut_free(dev->xlate);
+err_free_batch:
     ut_free(dev->batch);
 err_free_dev:
     ut_free(dev);
@@ -205,6 +210,7 @@ proto_dev_free(struct proto_dev *dev)
     pthread_mutex_destroy(&dev->exec_lock);
     pthread_mutex_destroy(&dev->cq_lock);
     pthread_mutex_destroy(&dev->disp_lock);
+    ut_free(dev->xlate);
     ut_free(dev->batch);
     ut_free(dev);
 }

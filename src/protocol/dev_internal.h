@@ -105,7 +105,8 @@ struct proto_dev {
     struct proto_channel channels[PROTO_CHANNELS];
     struct proto_task **tasks; /* by id, PROTO_MAX_TASK_ID + 1 entries, allocated lazily */
     uint32_t live_tasks;
-    uint8_t *batch; /* private copy of one outer command, PROTO_MAX_OUTER_LEN bytes */
+    uint8_t *batch;          /* private copy of one outer command, PROTO_MAX_OUTER_LEN bytes */
+    struct mem_xlate *xlate; /* translation context, one outer command at a time */
     uint64_t inner_commands;
 
     /* Completion queues: cq_lock (worker and backend completion threads). */

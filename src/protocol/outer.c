@@ -483,11 +483,7 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
     if (t->faulted)
         return; /* sticky fault: complete without decoding (§17.1) */
 
-    struct mem_xlate *x = ut_malloc(sizeof(*x));
-    if (!x) {
-        UT_ERROR(dev->cfg.log_dev, "cmdbuf", "dev=%s: out of memory", dev->cfg.label);
-        return;
-    }
+    struct mem_xlate *x = dev->xlate; /* reused: begin invalidates by generation (§9.5) */
     mem_xlate_begin(x, dev->cfg.guest, &t->space);
     struct proto_exec_env env = {
         .dev = dev->cfg.log_dev,
@@ -500,7 +496,6 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
     };
     lagfx_status_t st = proto_exec_indirect(&env, r->p, r->size);
     mem_xlate_end(x);
-    ut_free(x);
     dev->inner_commands += env.inner_commands;
     if (st == LAGFX_ERROR_GUEST_FAULT) {
         t->faulted = true;

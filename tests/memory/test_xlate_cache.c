@@ -2,8 +2,8 @@
 /*
  * The translation cache lives for one outer command (protocol.md §9.5): an entry the guest
  * changes between two contexts is honoured by the second; inside one context the cached
- * value stays until mem_xlate_invalidate, which also drops the cached root header. Two VPNs
- * sharing a direct-mapped slot never alias, and a range-table space is invalidated the same way.
+ * value stays until mem_xlate_invalidate, which also drops the cached root header. VPNs
+ * sharing a cache slot never alias, and a range-table space is invalidated the same way.
  */
 #include <libapplegfx-vulkan.h>
 
@@ -27,7 +27,10 @@ main(void)
     ram_header(&r, 0x10, 0x11, 2);
     ram_entry(&r, 0x11, 0, 0x12);
     ram_entry(&r, 0x12, 3, 0x40);
-    ram_entry(&r, 0x12, 3 + MEM_XLATE_CACHE_ENTRIES, 0x41); /* same slot as VPN 3 */
+    ram_entry(&r, 0x12, 3 + MEM_XLATE_CACHE_ENTRIES / 2, 0x41); /* another slot */
+    _Static_assert(MEM_XLATE_CACHE_ENTRIES == 1024, "the test places VPN 3 + entries at node 0x16");
+    ram_entry(&r, 0x11, 1, 0x16); /* VPNs 1024-2047 */
+    ram_entry(&r, 0x16, 3, 0x42); /* VPN 1027 = 3 + entries: VPN 3's slot, evicts it */
     ram_fill_pattern(&r, 0x40000, 0x3000);
 
     struct mem_space s = { .root_pfn = 0x10, .ranges = NULL };
@@ -61,11 +64,13 @@ main(void)
     CHECK_EQ_U64(tr(&x, 0x3000), 0xE0000000ull + MEM_XLATE_UNMAPPED);
     ram_entry(&r, 0x12, 3, 0x40);
 
-    /* Slot sharing: VPN 3 and VPN 3 + 256 alternate without aliasing. */
-    uint64_t far = (3ull + MEM_XLATE_CACHE_ENTRIES) << 12;
+    /* Slot sharing: VPN 3 and VPN 3 + entries alternate in one slot without aliasing. */
+    uint64_t far = (3ull + MEM_XLATE_CACHE_ENTRIES / 2) << 12;
+    uint64_t farther = (3ull + MEM_XLATE_CACHE_ENTRIES) << 12;
     for (int i = 0; i < 3; i++) {
         CHECK_EQ_U64(tr(&x, 0x3008), 0x40008);
         CHECK_EQ_U64(tr(&x, far + 8), 0x41008);
+        CHECK_EQ_U64(tr(&x, farther + 8), 0x42008);
     }
 
     /* The root header is cached per context too: a new top node is seen after invalidate. */
