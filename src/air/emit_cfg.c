@@ -432,7 +432,9 @@ emit_dispatch(struct emitter *e, struct cfg *c)
     uint32_t state = spv_id(&e->b);
     spv_opv(&e->fvars, SpvOpVariable, 3, emit_ptr_type(e, SpvStorageClassFunction, e->t_i32), state,
             SpvStorageClassFunction);
-    uint32_t hdr = spv_id(&e->b), disp = spv_id(&e->b), cont = spv_id(&e->b), exit = spv_id(&e->b);
+    /* The switch needs a merge of its own inside the loop (not the continue target). */
+    uint32_t hdr = spv_id(&e->b), disp = spv_id(&e->b), cont = spv_id(&e->b), exit = spv_id(&e->b),
+             smerge = spv_id(&e->b);
     spv_opv(e->body, SpvOpStore, 2, state, emit_const_i32(e, 0));
     spv_opv(e->body, SpvOpBranch, 1, hdr);
     spv_opv(e->body, SpvOpLabel, 1, hdr);
@@ -440,10 +442,10 @@ emit_dispatch(struct emitter *e, struct cfg *c)
     spv_opv(e->body, SpvOpBranch, 1, disp);
     spv_opv(e->body, SpvOpLabel, 1, disp);
     uint32_t s = emit_opv(e, SpvOpLoad, e->t_i32, 1, state);
-    spv_opv(e->body, SpvOpSelectionMerge, 2, cont, SpvSelectionControlMaskNone);
+    spv_opv(e->body, SpvOpSelectionMerge, 2, smerge, SpvSelectionControlMaskNone);
     spv_words_push(e->body, (uint32_t)(3 + 2 * n) << 16 | SpvOpSwitch);
     spv_words_push(e->body, s);
-    spv_words_push(e->body, cont);
+    spv_words_push(e->body, smerge);
     for (uint32_t b = 0; b < n; b++) {
         spv_words_push(e->body, b);
         spv_words_push(e->body, e->block_label[b]);
@@ -487,8 +489,10 @@ emit_dispatch(struct emitter *e, struct cfg *c)
             }
         }
         spv_opv(e->body, SpvOpStore, 2, state, next);
-        spv_opv(e->body, SpvOpBranch, 1, cont);
+        spv_opv(e->body, SpvOpBranch, 1, smerge);
     }
+    spv_opv(e->body, SpvOpLabel, 1, smerge);
+    spv_opv(e->body, SpvOpBranch, 1, cont);
     spv_opv(e->body, SpvOpLabel, 1, cont);
     spv_opv(e->body, SpvOpBranch, 1, hdr);
     spv_opv(e->body, SpvOpLabel, 1, exit);
