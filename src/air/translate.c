@@ -192,7 +192,8 @@ bind_texture(struct emitter *e, const struct air_arg_desc *a, uint32_t vid)
     bool arrayed = false, ms = false;
     switch (kind) {
     case AIR_TEX_1D_ARRAY:
-        arrayed = true; /* fallthrough */
+        arrayed = true;
+        __attribute__((fallthrough));
     case AIR_TEX_1D:
         dim = SpvDim1D;
         spv_cap(&e->b, ti->storage ? SpvCapabilityImage1D : SpvCapabilitySampled1D);
@@ -209,7 +210,7 @@ bind_texture(struct emitter *e, const struct air_arg_desc *a, uint32_t vid)
     case AIR_TEX_CUBE_ARRAY:
         arrayed = true;
         spv_cap(&e->b, SpvCapabilitySampledCubeArray);
-        /* fallthrough */
+        __attribute__((fallthrough));
     case AIR_TEX_CUBE:
         dim = SpvDimCube;
         break;
