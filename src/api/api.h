@@ -67,17 +67,21 @@ enum api_event_kind {
     API_EV_NEW_FRAME,
     API_EV_CURSOR_SHOW,
     API_EV_CURSOR_MOVE,
+    API_EV_CURSOR_GLYPH,
 };
 
 struct api_event {
     enum api_event_kind kind;
     uint32_t port;
-    lagfx_status_t status; /* FAULT */
-    uint32_t a, b, c;      /* MODE_CHANGED: w, h, format; CURSOR_MOVE: x, y; CURSOR_SHOW: a */
+    lagfx_status_t status;      /* FAULT */
+    uint32_t a, b, c;           /* MODE_CHANGED: w, h, format; CURSOR_MOVE: x, y; CURSOR_SHOW: a */
+    lagfx_cursor_image_t glyph; /* CURSOR_GLYPH: pixels owned by the event (ut_malloc) */
 };
 
 lagfx_status_t api_events_new(lagfx_device_t *dev, struct api_events **out);
-/* Queues an event (library threads only: it may call the VMM's schedule). */
+/* Queues an event (library threads only: it may call the VMM's schedule). NEW_FRAME and
+ * CURSOR_MOVE keep at most one undelivered per display (a newer one replaces it); a
+ * CURSOR_GLYPH's pixels pass to the queue, which frees them. */
 void api_events_push(struct api_events *ev, const struct api_event *e);
 /* True when the calling thread is delivering one of this queue's callbacks. */
 bool api_events_in_callback(struct api_events *ev);

@@ -73,7 +73,39 @@ static void
 sink_display_changed(void *user, uint32_t port)
 {
     (void)user;
-    (void)port; /* display state is read through the core; events arrive with frames */
+    (void)port; /* display state is read through the core when the VMM asks */
+}
+
+static void
+sink_cursor_show(void *user, uint32_t port, bool visible)
+{
+    lagfx_device_t *dev = user;
+    struct api_event e = { .kind = API_EV_CURSOR_SHOW, .port = port, .a = visible };
+    api_events_push(dev->events, &e);
+}
+
+static void
+sink_cursor_move(void *user, uint32_t port, uint16_t x, uint16_t y)
+{
+    lagfx_device_t *dev = user;
+    struct api_event e = { .kind = API_EV_CURSOR_MOVE, .port = port, .a = x, .b = y };
+    api_events_push(dev->events, &e);
+}
+
+static void
+sink_cursor_glyph(void *user, uint32_t port, const lagfx_cursor_image_t *image)
+{
+    lagfx_device_t *dev = user;
+    size_t len = (size_t)image->stride * image->height;
+    void *copy = ut_malloc(len); /* valid until its callback returns */
+    if (!copy) {
+        UT_ERROR(dev, "display", "dev=%s: out of memory for a cursor glyph event", dev->label);
+        return;
+    }
+    memcpy(copy, image->pixels, len);
+    struct api_event e = { .kind = API_EV_CURSOR_GLYPH, .port = port, .glyph = *image };
+    e.glyph.pixels = copy;
+    api_events_push(dev->events, &e);
 }
 
 /* ---- validation ---- */
@@ -203,7 +235,10 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
         .sink = { .user = dev,
                   .raise_interrupt = sink_raise,
                   .guest_fault = sink_guest_fault,
-                  .display_changed = sink_display_changed },
+                  .display_changed = sink_display_changed,
+                  .cursor_glyph = sink_cursor_glyph,
+                  .cursor_show = sink_cursor_show,
+                  .cursor_move = sink_cursor_move },
     };
     st = proto_dev_new(&cfg, &dev->proto);
     if (st != LAGFX_OK)

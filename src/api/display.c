@@ -190,9 +190,10 @@ lagfx_display_get_cursor_position(lagfx_display_t *d, lagfx_coord_t *pos_out)
 {
     if (!display_ok(d) || !pos_out)
         return LAGFX_ERROR_INVALID_ARGUMENT;
-    /* No cursor command has been acted on yet (cursor support: docs/STATUS.md). */
-    pos_out->x = LAGFX_CURSOR_OFF_DISPLAY;
-    pos_out->y = LAGFX_CURSOR_OFF_DISPLAY;
+    struct proto_display_state st;
+    proto_display_get_state(d->dev->proto, d->port, &st);
+    pos_out->x = st.cursor_x; /* the hotspot, or LAGFX_CURSOR_OFF_DISPLAY twice */
+    pos_out->y = st.cursor_y;
     return LAGFX_OK;
 }
 
@@ -210,6 +211,9 @@ lagfx_display_get_info(lagfx_display_t *d, lagfx_display_info_t *info_out)
     info.serial = d->serial;
     if (st.plugged)
         info.flags |= LAGFX_DISPLAY_INFO_PLUGGED;
+    if (st.cursor_visible)
+        info.flags |= LAGFX_DISPLAY_INFO_CURSOR_VISIBLE;
+    info.guest_present_count = st.guest_presents;
     if (st.online) {
         /* The guest driver enabled the display at the preferred mode (protocol.md §15.1). */
         info.flags |= LAGFX_DISPLAY_INFO_ONLINE;

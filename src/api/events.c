@@ -75,6 +75,10 @@ deliver_one(lagfx_device_t *dev, const struct api_event *e)
         if (cb.cursor_move)
             cb.cursor_move(cb.user, (uint16_t)e->a, (uint16_t)e->b);
         break;
+    case API_EV_CURSOR_GLYPH:
+        if (cb.cursor_glyph)
+            cb.cursor_glyph(cb.user, &e->glyph);
+        break;
     default:
         break;
     }
@@ -91,6 +95,7 @@ drain_locked(struct api_events *ev)
         ev->head++;
         pthread_mutex_unlock(&ev->lock);
         deliver_one(ev->dev, &e);
+        ut_free((void *)e.glyph.pixels);
         api_display_reap(ev->dev);
         pthread_mutex_lock(&ev->lock);
         if (ev->deferred_free)
@@ -176,17 +181,39 @@ api_events_new(lagfx_device_t *dev, struct api_events **out)
     return LAGFX_OK;
 }
 
+/* An undelivered event of the same kind and display (lock held), or NULL. */
+static struct api_event *
+pending_locked(struct api_events *ev, const struct api_event *e)
+{
+    for (uint32_t i = ev->tail; i != ev->head; i--) {
+        struct api_event *q = &ev->q[(i - 1) % EVENT_QUEUE_CAP];
+        if (q->kind == e->kind && q->port == e->port)
+            return q;
+    }
+    return NULL;
+}
+
 void
 api_events_push(struct api_events *ev, const struct api_event *e)
 {
     pthread_mutex_lock(&ev->lock);
     if (ev->dead) {
         pthread_mutex_unlock(&ev->lock);
+        ut_free((void *)e->glyph.pixels);
         return;
+    }
+    if (e->kind == API_EV_NEW_FRAME || e->kind == API_EV_CURSOR_MOVE) {
+        struct api_event *q = pending_locked(ev, e);
+        if (q) { /* at most one undelivered (api.md §4.3): the newest position wins */
+            *q = *e;
+            pthread_mutex_unlock(&ev->lock);
+            return;
+        }
     }
     if (ev->tail - ev->head >= EVENT_QUEUE_CAP) {
         ev->dropped++;
         pthread_mutex_unlock(&ev->lock);
+        ut_free((void *)e->glyph.pixels);
         return;
     }
     ev->q[ev->tail % EVENT_QUEUE_CAP] = *e;

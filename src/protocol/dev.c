@@ -48,6 +48,7 @@ reset_protocol_state(struct proto_dev *dev)
 {
     proto_cq_clear(dev);
     proto_tasks_drop_all(dev);
+    proto_iosurfaces_drop_all(dev);
     memset(dev->channels, 0, sizeof(dev->channels));
     proto_display_reset(dev);
     dev->root_rp = 0;
@@ -200,6 +201,7 @@ proto_dev_free(struct proto_dev *dev)
         pthread_join(dev->timer, NULL);
     }
     proto_tasks_drop_all(dev);
+    proto_iosurfaces_drop_all(dev);
     ut_free(dev->tasks);
     pthread_cond_destroy(&dev->wake_cond);
     pthread_cond_destroy(&dev->timer_cond);

@@ -63,8 +63,12 @@ struct proto_sink {
     void (*raise_interrupt)(void *user);
     /* A guest fault was counted (task faults); the api rate-limits the VMM event. */
     void (*guest_fault)(void *user);
-    /* Display state changed (online posted, mode, cursor): the api refreshes its view. */
+    /* Display state changed (online posted): the api refreshes its view. */
     void (*display_changed)(void *user, uint32_t port);
+    /* Cursor (protocol.md §15.8): pixels are valid during the call only. */
+    void (*cursor_glyph)(void *user, uint32_t port, const lagfx_cursor_image_t *image);
+    void (*cursor_show)(void *user, uint32_t port, bool visible);
+    void (*cursor_move)(void *user, uint32_t port, uint16_t x, uint16_t y);
 };
 
 struct proto_dev_config {
@@ -108,6 +112,9 @@ struct proto_display_state {
     bool online;
     bool setup_done; /* 0x01 processed */
     uint32_t width, height, refresh_millihz;
+    bool cursor_visible;
+    uint16_t cursor_x, cursor_y; /* hotspot; LAGFX_CURSOR_OFF_DISPLAY when off this display */
+    uint64_t guest_presents;     /* 0x02, 0x06, 0x07, layer-form 0x16 decoded */
 };
 void proto_display_get_state(struct proto_dev *dev, uint32_t port, struct proto_display_state *st);
 

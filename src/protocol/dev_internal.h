@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "memory/guest.h"
+#include "memory/reader.h"
 #include "protocol/dev.h"
 #include "protocol/limits.h"
 #include "protocol/task.h"
@@ -58,8 +59,21 @@ struct proto_display {
     uint32_t subring_count;
     uint8_t subrings[PROTO_MAX_SUBRINGS][PROTO_SUBRING_BYTES];
     uint32_t cur_width, cur_height; /* current mode (§15.1); 0 = none yet */
+    uint64_t frames_skipped;
+    /* Swap mapping (0x12, §15.6). */
+    bool swap_valid;
+    uint64_t swap_addr;
+    uint32_t swap_pitch, swap_format;
+    /* Cursor (§15.8): worker-owned, published through the atomics below. */
+    bool cursor_seen;
+    bool glyph_hot_valid;
+    uint16_t glyph_hot_x, glyph_hot_y;
     /* Readable from any thread. */
     atomic_bool online;
+    atomic_bool cursor_visible;
+    _Atomic uint32_t cursor_pos; /* x | y << 16; 0xFFFFFFFF = off this display */
+    _Atomic uint64_t guest_presents;
+    _Atomic uint32_t cur_mode; /* width | height << 16 of the current mode; 0 = none */
 };
 
 struct proto_dev {
@@ -121,6 +135,10 @@ struct proto_dev {
 
     _Atomic uint64_t guest_faults;
 
+    /* IOSurfaces (§14): owned by the worker; ids are device-global. */
+    struct proto_iosurface *iosurfaces; /* PROTO_MAX_IOSURFACES slots, hashed by id */
+    uint32_t iosurface_live;
+
     pthread_t worker, timer;
     bool threads_started;
 };
@@ -166,11 +184,38 @@ void proto_outer_dispatch(struct proto_dev *dev,
 struct proto_task *proto_task_lookup(struct proto_dev *dev, uint32_t id);
 void proto_tasks_drop_all(struct proto_dev *dev);
 
+/* ---- iosurface.c ---- */
+struct proto_iosurface {
+    uint32_t id;
+    uint32_t width, height, format, pitch;
+    uint64_t size;
+    uint32_t alias_of; /* 0: its own image; else the id whose image it shows (0x29) */
+    bool live;
+};
+/* Surface id → record; NULL when absent. Worker. */
+struct proto_iosurface *proto_iosurface_get(struct proto_dev *dev, uint32_t id);
+/* Makes sure IOSurface 1 exists at display 0's current-mode size (§14). Worker. */
+struct proto_iosurface *proto_iosurface_scanout(struct proto_dev *dev);
+/* Display 0's current mode changed: IOSurface 1 is recreated, zero-filled (§14). Worker. */
+void proto_iosurface_resize_scanout(struct proto_dev *dev);
+void proto_iosurfaces_drop_all(struct proto_dev *dev);
+uint32_t proto_iosurface_count(struct proto_dev *dev);
+
 /* ---- display.c ---- */
 void proto_display_setup(struct proto_dev *dev, uint32_t port, uint32_t shared_pfn);
 /* Runs the online handshake for every port that waits (§15.3). Worker. */
 void proto_display_check(struct proto_dev *dev);
 void proto_display_reset(struct proto_dev *dev);
+/* Display opcodes of the root and pipe namespaces (§15.6-§15.9). port = payload display id
+ * (root) or channel - 5 (pipes). Worker. */
+void proto_display_swap_mapping(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
+void proto_display_cursor_show_move(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
+void proto_display_cursor_glyph(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
+void proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
+void proto_display_present(struct proto_dev *dev,
+                           uint32_t channel,
+                           uint32_t opcode,
+                           struct mem_reader *r);
 
 static inline void
 proto_dev_wake(struct proto_dev *dev, uint32_t bits)

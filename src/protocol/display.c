@@ -13,6 +13,7 @@
 
 #include "memory/reader.h"
 #include "protocol/dev_internal.h"
+#include "util/alloc.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -91,6 +92,9 @@ write_page(struct proto_dev *dev, uint32_t port, struct proto_display *d)
     if (d->cur_width == 0) {
         d->cur_width = m.width;
         d->cur_height = m.height;
+        atomic_store(&d->cur_mode, (uint32_t)m.width | ((uint32_t)m.height << 16));
+        if (port == 0)
+            proto_iosurface_resize_scanout(dev); /* a 0x01 can bring back the preferred size */
     }
     return true;
 }
@@ -105,6 +109,7 @@ proto_display_setup(struct proto_dev *dev, uint32_t port, uint32_t shared_pfn)
     d->online_posted = false; /* a later 0x01 re-arms the event (§15.3 step 5) */
     d->fallback_warned = false;
     d->cur_width = d->cur_height = 0; /* the current mode restarts at the preferred one */
+    atomic_store(&d->cur_mode, 0);
     atomic_store(&d->online, false);
     if (port >= dev->cfg.port_count) {
         ut_guest_error(&dev->errs, UT_GERR_DISPLAY, "dev=%s display=%u: no such port (%u ports)",
@@ -178,7 +183,11 @@ proto_display_reset(struct proto_dev *dev)
         d->shared_pfn = 0;
         d->subring_count = 0;
         d->cur_width = d->cur_height = 0;
+        d->swap_valid = d->cursor_seen = d->glyph_hot_valid = false;
         atomic_store(&d->online, false);
+        atomic_store(&d->cursor_visible, false);
+        atomic_store(&d->cursor_pos, 0xFFFFFFFFu);
+        atomic_store(&d->cur_mode, 0);
     }
     atomic_store(&dev->awaiting_online, 0);
 }
@@ -226,4 +235,310 @@ proto_display_get_state(struct proto_dev *dev, uint32_t port, struct proto_displ
     pthread_mutex_unlock(&dev->disp_lock);
     st->online = atomic_load(&d->online);
     st->setup_done = st->online;
+    uint32_t mode = atomic_load(&d->cur_mode);
+    if (mode && st->online) {
+        st->width = mode & 0xFFFF;
+        st->height = mode >> 16;
+    }
+    st->cursor_visible = atomic_load(&d->cursor_visible);
+    uint32_t pos = atomic_load(&d->cursor_pos);
+    st->cursor_x = (uint16_t)pos;
+    st->cursor_y = (uint16_t)(pos >> 16);
+    st->guest_presents = atomic_load(&d->guest_presents);
+}
+
+/* ---- Display opcodes (§15.6-§15.9) ---- */
+
+/* The display a command names: the pipe's own (the channel wins, logged once) or, on the root
+ * ring, the payload's display id. UINT32_MAX when out of range. */
+static uint32_t
+command_port(struct proto_dev *dev, uint32_t channel, uint32_t opcode, uint32_t id)
+{
+    uint32_t port = id;
+    if (channel >= PROTO_FIRST_PIPE) {
+        port = channel - PROTO_FIRST_PIPE;
+        if (id != port)
+            ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, UT_NS_PIPE, opcode,
+                                "dev=%s ch=%u op=0x%x display=%u: the channel wins (%u)",
+                                dev->cfg.label, channel, opcode, id, port);
+    }
+    if (port >= dev->cfg.port_count) {
+        ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, channel ? UT_NS_PIPE : UT_NS_ROOT, opcode,
+                            "dev=%s ch=%u op=0x%x display=%u: no such port", dev->cfg.label,
+                            channel, opcode, port);
+        return UINT32_MAX;
+    }
+    return port;
+}
+
+/* A display address (§15.7, C23): a kernel-task VA first, page by page; failing that, a GPA
+ * range inside guest RAM. Reads len bytes into dst (NULL: only checks). */
+static bool
+display_read(struct proto_dev *dev, uint64_t addr, void *dst, size_t len)
+{
+    struct proto_task *k = proto_task_lookup(dev, dev->kernel_task);
+    if (k && k->defined) {
+        struct mem_xlate *x = dev->xlate;
+        mem_xlate_begin(x, dev->cfg.guest, &k->space);
+        bool ok = true;
+        if (dst) {
+            ok = mem_xlate_read(x, addr, dst, len);
+        } else {
+            for (uint64_t off = 0; ok && off < len;) {
+                uint64_t gpa = 0, run = 0;
+                ok = mem_xlate_translate(x, addr + off, &gpa, &run) == MEM_XLATE_OK &&
+                     mem_guest_contains(dev->cfg.guest, gpa, run < len - off ? run : len - off);
+                off += run;
+            }
+        }
+        mem_xlate_end(x);
+        if (ok)
+            return true;
+    }
+    if (!mem_guest_contains(dev->cfg.guest, addr, len))
+        return false;
+    return dst ? mem_guest_read(dev->cfg.guest, addr, dst, len) : true;
+}
+
+static void
+set_current_mode(struct proto_dev *dev, uint32_t port, uint32_t w, uint32_t h)
+{
+    struct proto_display *d = &dev->displays[port];
+    bool changed = d->cur_width != w || d->cur_height != h;
+    d->cur_width = w;
+    d->cur_height = h;
+    atomic_store(&d->cur_mode, w | (h << 16));
+    if (changed && port == 0)
+        proto_iosurface_resize_scanout(dev); /* IOSurface 1 follows display 0 (§14) */
+}
+
+void
+proto_display_swap_mapping(struct proto_dev *dev, uint32_t channel, struct mem_reader *r)
+{
+    uint32_t id = mem_read_u32(r);
+    uint64_t addr = mem_read_u64(r);
+    uint32_t pitch = mem_read_u32(r);
+    uint32_t w = mem_read_u32(r), h = mem_read_u32(r);
+    uint32_t format = mem_read_u32(r);
+    (void)mem_read_u32(r); /* flags, ignored */
+    uint32_t port = command_port(dev, channel, 0x12, id);
+    if (port == UINT32_MAX)
+        return;
+    if (format == 0x41524742u) /* the fourcc 'BGRA' counts as 80 */
+        format = 80;
+    bool ok = w >= 1 && w <= PROTO_MAX_DISPLAY_DIM && h >= 1 && h <= PROTO_MAX_DISPLAY_DIM &&
+              (format == 80 || format == 81) && pitch >= 4ull * w &&
+              display_read(dev, addr, NULL, (uint64_t)pitch * h);
+    if (!ok) {
+        ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, channel ? UT_NS_PIPE : UT_NS_ROOT, 0x12,
+                            "dev=%s ch=%u SwapMapping display=%u %ux%u pitch=%u format=%u "
+                            "addr=0x%llx: rejected",
+                            dev->cfg.label, channel, port, w, h, pitch, format,
+                            (unsigned long long)addr);
+        return;
+    }
+    struct proto_display *d = &dev->displays[port];
+    d->swap_valid = true;
+    d->swap_addr = addr;
+    d->swap_pitch = pitch;
+    d->swap_format = format;
+    set_current_mode(dev, port, w, h);
+}
+
+void
+proto_display_cursor_show_move(struct proto_dev *dev, uint32_t channel, struct mem_reader *r)
+{
+    uint32_t id = mem_read_u32(r);
+    int16_t x = (int16_t)mem_read_u16(r);
+    int16_t y = (int16_t)mem_read_u16(r);
+    bool visible = mem_read_u32(r) != 0;
+    uint16_t hot_x = mem_read_u16(r), hot_y = mem_read_u16(r);
+    uint32_t port = command_port(dev, channel, 0x13, id);
+    if (port == UINT32_MAX)
+        return;
+    struct proto_display *d = &dev->displays[port];
+    if (d->glyph_hot_valid && (hot_x != d->glyph_hot_x || hot_y != d->glyph_hot_y))
+        ut_guest_error_once(&dev->errs, UT_GERR_CURSOR, channel ? UT_NS_PIPE : UT_NS_ROOT, 0x13,
+                            "dev=%s display=%u CursorShowMove hotspot (%u,%u) differs from the "
+                            "glyph's (%u,%u); the glyph's is used (C24)",
+                            dev->cfg.label, port, hot_x, hot_y, d->glyph_hot_x, d->glyph_hot_y);
+    if (!d->cursor_seen || atomic_load(&d->cursor_visible) != visible) {
+        atomic_store(&d->cursor_visible, visible);
+        if (dev->cfg.sink.cursor_show)
+            dev->cfg.sink.cursor_show(dev->cfg.sink.user, port, visible);
+    }
+    d->cursor_seen = true;
+    uint32_t w = d->cur_width, h = d->cur_height;
+    if (!w) {
+        pthread_mutex_lock(&dev->disp_lock);
+        w = d->plugged && d->mode_count ? d->modes[0].width : 1920;
+        h = d->plugged && d->mode_count ? d->modes[0].height : 1080;
+        pthread_mutex_unlock(&dev->disp_lock);
+    }
+    uint16_t px = LAGFX_CURSOR_OFF_DISPLAY, py = LAGFX_CURSOR_OFF_DISPLAY;
+    if (x >= 0 && y >= 0 && (uint32_t)x < w && (uint32_t)y < h) {
+        px = (uint16_t)x;
+        py = (uint16_t)y;
+    }
+    atomic_store(&d->cursor_pos, (uint32_t)px | ((uint32_t)py << 16));
+    if (dev->cfg.sink.cursor_move)
+        dev->cfg.sink.cursor_move(dev->cfg.sink.user, port, px, py);
+}
+
+struct glyph_layout {
+    uint64_t addr;
+    uint32_t w, h, pitch, hot_x, hot_y;
+};
+
+static bool
+glyph_plausible(const struct glyph_layout *g)
+{
+    return g->w >= 1 && g->w <= PROTO_MAX_CURSOR_DIM && g->h >= 1 && g->h <= PROTO_MAX_CURSOR_DIM &&
+           g->pitch >= 4 * g->w && g->pitch <= PROTO_MAX_CURSOR_PITCH && g->hot_x < g->w &&
+           g->hot_y < g->h;
+}
+
+void
+proto_display_cursor_glyph(struct proto_dev *dev, uint32_t channel, struct mem_reader *r)
+{
+    /* Both readings of the 32-byte body (C25): layout A first, B as the fallback. */
+    struct mem_reader b = *r;
+    uint32_t id = mem_read_u32(r);
+    struct glyph_layout a = { 0 }, bl = { 0 };
+    a.addr = mem_read_u64(r);
+    a.w = mem_read_u32(r);
+    a.h = mem_read_u32(r);
+    a.pitch = mem_read_u32(r);
+    a.hot_x = mem_read_u32(r);
+    a.hot_y = mem_read_u32(r);
+    (void)mem_read_u32(&b);
+    bl.w = mem_read_u32(&b);
+    bl.h = mem_read_u32(&b);
+    bl.pitch = mem_read_u32(&b);
+    bl.hot_x = mem_read_u32(&b);
+    bl.hot_y = mem_read_u32(&b);
+    bl.addr = mem_read_u64(&b);
+    uint32_t port = command_port(dev, channel, 0x14, id);
+    if (port == UINT32_MAX)
+        return;
+    enum ut_ns ns = channel ? UT_NS_PIPE : UT_NS_ROOT;
+    const struct glyph_layout *g = NULL;
+    if (glyph_plausible(&a)) {
+        g = &a;
+    } else if (glyph_plausible(&bl)) {
+        g = &bl;
+        ut_guest_error_once(&dev->errs, UT_GERR_CURSOR, ns, 0x114,
+                            "dev=%s display=%u CursorGlyph: layout A implausible, read as "
+                            "layout B (C25)",
+                            dev->cfg.label, port);
+    } else {
+        ut_guest_error_once(&dev->errs, UT_GERR_CURSOR, ns, 0x14,
+                            "dev=%s display=%u CursorGlyph: neither layout plausible "
+                            "(A %ux%u pitch %u hot %u,%u)",
+                            dev->cfg.label, port, a.w, a.h, a.pitch, a.hot_x, a.hot_y);
+        return;
+    }
+    size_t len = (size_t)g->pitch * g->h; /* ≤ 4096 × 256 */
+    uint8_t *pixels = ut_malloc(len);
+    if (!pixels) {
+        UT_ERROR(dev->cfg.log_dev, "display", "dev=%s: out of memory for a cursor glyph",
+                 dev->cfg.label);
+        return;
+    }
+    if (!display_read(dev, g->addr, pixels, len)) {
+        ut_guest_error_once(&dev->errs, UT_GERR_CURSOR, ns, 0x214,
+                            "dev=%s display=%u CursorGlyph addr=0x%llx: pixels not readable",
+                            dev->cfg.label, port, (unsigned long long)g->addr);
+        ut_free(pixels);
+        return;
+    }
+    struct proto_display *d = &dev->displays[port];
+    d->glyph_hot_valid = true;
+    d->glyph_hot_x = (uint16_t)g->hot_x;
+    d->glyph_hot_y = (uint16_t)g->hot_y;
+    lagfx_cursor_image_t img = {
+        .struct_size = sizeof(img),
+        .width = g->w,
+        .height = g->h,
+        .stride = g->pitch,
+        .format = LAGFX_FORMAT_ARGB8888,
+        .hot_x = (uint16_t)g->hot_x,
+        .hot_y = (uint16_t)g->hot_y,
+        .pixels = pixels,
+    };
+    if (dev->cfg.sink.cursor_glyph)
+        dev->cfg.sink.cursor_glyph(dev->cfg.sink.user, port, &img);
+    ut_free(pixels);
+}
+
+#define LAYER_HEAD   16u
+#define LAYER_BYTES  44u
+#define LEGACY_HEAD  12u
+#define LEGACY_BYTES 32u
+
+void
+proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_reader *r)
+{
+    /* C29: layer form iff payload = 16 + 44·(u32 at +8); legacy iff 12 + 32·(u32 at +8). */
+    enum ut_ns ns = channel ? UT_NS_PIPE : UT_NS_ROOT;
+    if (r->size < 12) {
+        ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, ns, 0x16,
+                            "dev=%s ch=%u DisplayTransaction3: %zu bytes", dev->cfg.label, channel,
+                            r->size);
+        return;
+    }
+    uint32_t count = mem_le32(r->p + 8);
+    if (count <= PROTO_MAX_LAYERS && r->size == LAYER_HEAD + (uint64_t)LAYER_BYTES * count) {
+        (void)mem_read_u32(r); /* transaction id */
+        uint32_t id = mem_read_u32(r);
+        uint32_t port = command_port(dev, channel, 0x16, id);
+        if (port == UINT32_MAX)
+            return;
+        /* Layers are composed into a frame by the backend (Vulkan issue); here the present
+         * is counted and announced like 0x02 (§4). */
+        atomic_fetch_add(&dev->displays[port].guest_presents, 1);
+        proto_irq_set(dev, 0, 1u << port);
+        UT_TRACE(dev->cfg.log_dev, "display", "dev=%s display=%u DisplayTransaction3 layers=%u",
+                 dev->cfg.label, port, count);
+    } else if ((uint64_t)r->size == LEGACY_HEAD + (uint64_t)LEGACY_BYTES * count) {
+        UT_DEBUG(dev->cfg.log_dev, "display",
+                 "dev=%s ch=%u DisplayTransaction3 legacy form, "
+                 "%u entries: logged",
+                 dev->cfg.label, channel, count);
+    } else {
+        ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, ns, 0x16,
+                            "dev=%s ch=%u DisplayTransaction3: %zu bytes with count %u fit "
+                            "neither form",
+                            dev->cfg.label, channel, r->size, count);
+    }
+}
+
+void
+proto_display_present(struct proto_dev *dev,
+                      uint32_t channel,
+                      uint32_t opcode,
+                      struct mem_reader *r)
+{
+    uint32_t port = channel - PROTO_FIRST_PIPE;
+    uint32_t id = mem_read_u32(r);
+    if (id != port)
+        ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, UT_NS_PIPE, opcode,
+                            "dev=%s ch=%u op=0x%x display=%u: the channel wins (%u)",
+                            dev->cfg.label, channel, opcode, id, port);
+    uint32_t surface = 0;
+    if (opcode == 0x06)
+        surface = mem_read_u32(r);
+    else if (opcode == 0x07) {
+        (void)mem_read_u32(r); /* +4 plane */
+        surface = mem_read_u32(r);
+    } else if (port == 0)
+        surface = 1; /* 0x02 on display 0 may show IOSurface 1 (§15.5 source a) */
+    if (surface == 1)
+        proto_iosurface_scanout(dev); /* created on first reference (§14) */
+    /* The frame itself comes from the backend (Vulkan issue); the present is counted and the
+     * pending bits of §4 are set with the stamp. */
+    atomic_fetch_add(&dev->displays[port].guest_presents, 1);
+    proto_irq_set(dev, 0, 1u << port);
+    UT_TRACE(dev->cfg.log_dev, "display", "dev=%s ch=%u op=0x%x present display=%u surface=%u",
+             dev->cfg.label, channel, opcode, port, surface);
 }

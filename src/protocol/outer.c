@@ -161,22 +161,38 @@ op_debug(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
     UT_DEBUG(dev->cfg.log_dev, "ring", "dev=%s ch=%u Debug: %s", dev->cfg.label, cmd->channel, hex);
 }
 
-/* Display and IOSurface opcodes whose host action needs the display/frame work of the
- * Vulkan backend issue (docs/STATUS.md): accepted, stamp completed, logged once. */
+/* Display opcodes shared by the root ring and the pipes (display.c). */
 static void
-op_display_pending(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
+op_swap_mapping(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
-    ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, cmd->channel ? UT_NS_PIPE : UT_NS_ROOT,
-                        cmd->opcode, "dev=%s ch=%u op=0x%x %s: not implemented yet, skipped",
-                        dev->cfg.label, cmd->channel, cmd->opcode,
-                        proto_outer_name(cmd->channel, cmd->opcode));
-    (void)r;
+    proto_display_swap_mapping(dev, cmd->channel, r);
 }
 
 static void
-op_iosurface_pending(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
+op_cursor_show_move(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
-    op_display_pending(dev, cmd, r);
+    proto_display_cursor_show_move(dev, cmd->channel, r);
+}
+
+static void
+op_cursor_glyph(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
+{
+    proto_display_cursor_glyph(dev, cmd->channel, r);
+}
+
+static void
+op_transaction3(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
+{
+    proto_display_transaction3(dev, cmd->channel, r);
+}
+
+void
+proto_op_iosurface(struct proto_dev *dev, uint32_t channel, uint32_t opcode, struct mem_reader *r);
+
+static void
+op_iosurface(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
+{
+    proto_op_iosurface(dev, cmd->channel, cmd->opcode, r);
 }
 
 /* ---- Tasks (§9.1, §9.6) ---- */
@@ -626,13 +642,8 @@ op_define_subring(struct proto_dev *dev, struct proto_outer *cmd, struct mem_rea
     mem_read_bytes(r, d->subrings[d->subring_count++], PROTO_SUBRING_BYTES);
 }
 
-/* 0x02/0x06/0x07: the frame itself needs the Vulkan backend; the pending bits of §4 are set
- * with the stamp. */
 static void
 op_present(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
-    uint32_t port = cmd->channel - PROTO_FIRST_PIPE;
-    proto_irq_set(dev, 0, 1u << port);
-    UT_TRACE(dev->cfg.log_dev, "display", "dev=%s ch=%u op=0x%x present display=%u len=%zu",
-             dev->cfg.label, cmd->channel, cmd->opcode, port, r->size);
+    proto_display_present(dev, cmd->channel, cmd->opcode, r);
 }
