@@ -17,6 +17,7 @@
 struct be;
 struct mem_guest;
 struct proto_dev;
+struct proto_trace;
 struct api_events;
 
 #define API_DEVICE_MAGIC  0x4C414744u /* "LAGD": debug check against use after free */
@@ -47,6 +48,7 @@ struct lagfx_device {
     struct mem_guest *guest;
     struct be *be;
     struct proto_dev *proto;
+    struct proto_trace *trace; /* wire recording, or NULL */
     struct api_events *events;
 
     /* Under lock: state, displays. */

@@ -5,6 +5,7 @@
  * state machine of §6 and the fault event (≤ 1/s). VMM threads per each function's tag.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "backend.h"
 #include "memory/guest.h"
 #include "protocol/dev.h"
+#include "protocol/trace.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -157,12 +159,31 @@ check_descriptor(const lagfx_device_descriptor_t *d, lagfx_memory_model_t *model
 
 /* ---- lifecycle ---- */
 
+/* Records a RAM region list (positions, not contents: the replay supplies its own RAM). */
+static void
+trace_regions(lagfx_device_t *dev, const lagfx_ram_region_t *r, uint32_t count)
+{
+    size_t len = 4 + 20ull * count;
+    uint8_t *p = ut_malloc(len);
+    if (!p)
+        return;
+    memcpy(p, &count, 4);
+    for (uint32_t i = 0; i < count; i++) {
+        memcpy(p + 4 + 20 * i, &r[i].gpa, 8);
+        memcpy(p + 12 + 20 * i, &r[i].length, 8);
+        memcpy(p + 20 + 20 * i, &r[i].flags, 4);
+    }
+    proto_trace_api(dev->trace, TRACE_API_RAM_REGIONS, 0, p, len);
+    ut_free(p);
+}
+
 /* Everything of device_free after the event queue is shut down. */
 static void
 device_destroy_rest(void *arg)
 {
     lagfx_device_t *dev = arg;
     proto_dev_free(dev->proto);
+    proto_trace_close(dev->trace);
     be_destroy(dev->be);
     api_display_free_all(dev);
     mem_guest_free(dev->guest);
@@ -216,6 +237,21 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
             goto err_free_guest;
         }
     }
+    /* Wire recording: the descriptor wins over LAGFX_TRACE; "" means never (api.md §4.2). */
+    const char *trace_path = desc->wire_record_path;
+    if (!trace_path)
+        trace_path = secure_getenv("LAGFX_TRACE");
+    if (trace_path && trace_path[0]) {
+        uint32_t tflags = (model == LAGFX_MEMORY_TASKS ? TRACE_F_TASK_MODEL : 0) |
+                          (desc->flags & LAGFX_DEVICE_HEADLESS ? TRACE_F_HEADLESS : 0);
+        st = proto_trace_open(trace_path, dev->label, dev->mmio_length, dev->port_count, tflags,
+                              dev, &dev->trace);
+        if (st != LAGFX_OK)
+            goto err_free_guest;
+        mem_guest_set_tap(dev->guest, proto_trace_mem, dev->trace);
+        if (desc->ram_region_count)
+            trace_regions(dev, desc->ram_regions, desc->ram_region_count);
+    }
     /* The Vulkan backend arrives with its own issue; until then every device decodes and
      * completes on the null backend (docs/api-notes.md). */
     st = be_null_new(&dev->be);
@@ -232,6 +268,7 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
         .headless = (desc->flags & LAGFX_DEVICE_HEADLESS) != 0,
         .guest = dev->guest,
         .be = dev->be,
+        .trace = dev->trace,
         .sink = { .user = dev,
                   .raise_interrupt = sink_raise,
                   .guest_fault = sink_guest_fault,
@@ -254,6 +291,7 @@ err_free_events:
 err_free_be:
     be_destroy(dev->be);
 err_free_guest:
+    proto_trace_close(dev->trace);
     mem_guest_free(dev->guest);
 err_free_dev:
     pthread_mutex_destroy(&dev->lock);
@@ -284,6 +322,7 @@ lagfx_device_reset(lagfx_device_t *dev)
         API_MISUSE(NULL, "lagfx_device_reset: NULL or freed device");
         return LAGFX_ERROR_INVALID_ARGUMENT;
     }
+    proto_trace_api(dev->trace, TRACE_API_RESET, 0, NULL, 0);
     proto_dev_reset(dev->proto);
     pthread_mutex_lock(&dev->lock);
     dev->state = LAGFX_DEVICE_RUNNING;
@@ -305,6 +344,7 @@ lagfx_device_pause(lagfx_device_t *dev)
     }
     dev->state = LAGFX_DEVICE_PAUSED;
     pthread_mutex_unlock(&dev->lock);
+    proto_trace_api(dev->trace, TRACE_API_PAUSE, 0, NULL, 0);
     proto_dev_hold(dev->proto, true);
     return LAGFX_OK;
 }
@@ -322,6 +362,7 @@ lagfx_device_unpause(lagfx_device_t *dev)
     }
     dev->state = LAGFX_DEVICE_RUNNING;
     pthread_mutex_unlock(&dev->lock);
+    proto_trace_api(dev->trace, TRACE_API_UNPAUSE, 0, NULL, 0);
     proto_dev_hold(dev->proto, false);
     return LAGFX_OK;
 }
@@ -331,6 +372,7 @@ lagfx_device_stop(lagfx_device_t *dev)
 {
     if (!device_ok(dev))
         return LAGFX_ERROR_INVALID_ARGUMENT;
+    proto_trace_api(dev->trace, TRACE_API_STOP, 0, NULL, 0);
     proto_dev_stop(dev->proto);
     pthread_mutex_lock(&dev->lock);
     dev->state = LAGFX_DEVICE_STOPPED;
@@ -372,10 +414,11 @@ lagfx_device_has_feature(lagfx_device_t *dev, lagfx_feature_t feature)
         return !dev || dev->model == LAGFX_MEMORY_TASKS;
     case LAGFX_FEATURE_MULTI_DISPLAY:
         return true;
+    case LAGFX_FEATURE_WIRE_RECORDING:
+        return !dev || dev->trace != NULL;
     case LAGFX_FEATURE_SUSPEND_RESUME:
     case LAGFX_FEATURE_DMABUF_EXPORT:
     case LAGFX_FEATURE_HOST_MEMORY_IMPORT:
-    case LAGFX_FEATURE_WIRE_RECORDING:
     case LAGFX_FEATURE_VULKAN:
     default:
         return false; /* docs/STATUS.md: these arrive with later issues */
@@ -440,6 +483,8 @@ lagfx_device_set_ram_regions(lagfx_device_t *dev, const lagfx_ram_region_t *regi
         return LAGFX_ERROR_BAD_STATE;
     }
     lagfx_status_t st = mem_guest_set_regions(dev->guest, regions, count);
+    if (st == LAGFX_OK && dev->trace)
+        trace_regions(dev, regions, count);
     if (st != LAGFX_OK)
         API_MISUSE(dev, "dev=%s lagfx_device_set_ram_regions: %s", dev->label,
                    lagfx_status_string(st));

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "protocol/dev.h"
+#include "protocol/trace.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -38,6 +39,21 @@ static bool
 display_ok(lagfx_display_t *d)
 {
     return d && d->magic == API_DISPLAY_MAGIC && !d->dead;
+}
+
+static void
+trace_plug(lagfx_device_t *dev, uint32_t port, const lagfx_display_mode_t *modes, uint32_t count)
+{
+    if (!dev->trace)
+        return;
+    uint8_t buf[4 + 8 * LAGFX_MAX_DISPLAY_MODES];
+    memcpy(buf, &count, 4);
+    for (uint32_t i = 0; i < count; i++) {
+        memcpy(buf + 4 + 8 * i, &modes[i].width, 2);
+        memcpy(buf + 6 + 8 * i, &modes[i].height, 2);
+        memcpy(buf + 8 + 8 * i, &modes[i].refresh_millihz, 4);
+    }
+    proto_trace_api(dev->trace, TRACE_API_DISPLAY_PLUG, port, buf, 4 + 8ull * count);
 }
 
 static bool
@@ -104,8 +120,10 @@ lagfx_display_new(lagfx_device_t *dev,
     }
     dev->displays[port] = d;
     pthread_mutex_unlock(&dev->lock);
-    if (desc->mode_count)
+    if (desc->mode_count) {
+        trace_plug(dev, port, desc->modes, desc->mode_count);
         proto_display_plug(dev->proto, port, desc->modes, desc->mode_count);
+    }
     *display_out = d;
     return LAGFX_OK;
 }
@@ -128,6 +146,7 @@ lagfx_display_free(lagfx_display_t *d)
         return;
     }
     lagfx_device_t *dev = d->dev;
+    proto_trace_api(dev->trace, TRACE_API_DISPLAY_UNPLUG, d->port, NULL, 0);
     proto_display_unplug(dev->proto, d->port);
     pthread_mutex_lock(&dev->lock);
     unlink_locked(d);
@@ -181,6 +200,7 @@ lagfx_display_set_mode_list(lagfx_display_t *d, const lagfx_display_mode_t *mode
         API_MISUSE(NULL, "lagfx_display_set_mode_list: bad arguments");
         return LAGFX_ERROR_INVALID_ARGUMENT;
     }
+    trace_plug(d->dev, d->port, modes, count);
     proto_display_plug(d->dev->proto, d->port, modes, count);
     return LAGFX_OK;
 }

@@ -43,7 +43,30 @@ struct mem_guest {
     pthread_rwlock_t lock;
     struct region *regions; /* sorted by gpa, non-overlapping */
     uint32_t count;
+    /* Wire recording: set before any worker runs, read-only after. */
+    mem_guest_tap_fn tap;
+    void *tap_user;
 };
+
+void
+mem_guest_set_tap(struct mem_guest *g, mem_guest_tap_fn fn, void *user)
+{
+    g->tap_user = user;
+    g->tap = fn;
+}
+
+bool
+mem_guest_views_enabled(const struct mem_guest *g)
+{
+    return g->region_model && !g->tap;
+}
+
+static inline void
+tap(struct mem_guest *g, bool write, uint64_t gpa, const void *data, size_t len)
+{
+    if (__builtin_expect(g->tap != NULL, 0))
+        g->tap(g->tap_user, write, gpa, data, len);
+}
 
 lagfx_status_t
 mem_guest_new(const struct mem_guest_callbacks *cb, struct mem_guest **out)
@@ -319,6 +342,8 @@ mem_guest_read_locked(struct mem_guest *g, uint64_t gpa, void *dst, size_t len)
         ok = g->cb.read_memory(g->cb.user, gpa, len, dst);
     if (!ok)
         memset(dst, 0, len);
+    else
+        tap(g, false, gpa, dst, len);
     return ok;
 }
 
@@ -342,12 +367,16 @@ write_nodirty_locked(struct mem_guest *g, uint64_t gpa, const void *src, size_t 
         return true;
     if (ut_add_overflows_u64(gpa, len, &end))
         return false;
-    if (!g->region_model)
-        return g->cb.write_memory && g->cb.write_memory(g->cb.user, gpa, len, src);
-    /* Check the whole span first, so that a bad range writes nothing. */
-    if (!span_locked(g, gpa, NULL, len, true))
-        return false;
-    return span_locked(g, gpa, (uint8_t *)src, len, true);
+    bool ok;
+    if (!g->region_model) {
+        ok = g->cb.write_memory && g->cb.write_memory(g->cb.user, gpa, len, src);
+    } else {
+        /* Check the whole span first, so that a bad range writes nothing. */
+        ok = span_locked(g, gpa, NULL, len, true) && span_locked(g, gpa, (uint8_t *)src, len, true);
+    }
+    if (ok)
+        tap(g, true, gpa, src, len);
+    return ok;
 }
 
 bool
@@ -376,7 +405,7 @@ mem_guest_write(struct mem_guest *g, uint64_t gpa, const void *src, size_t len)
 void *
 mem_guest_view_locked(struct mem_guest *g, uint64_t gpa, uint64_t len, bool write)
 {
-    if (!g->region_model)
+    if (!mem_guest_views_enabled(g))
         return NULL;
     const struct region *r = region_find_locked(g, gpa);
     if (!r || (write && (r->flags & LAGFX_RAM_READ_ONLY)))
@@ -410,7 +439,7 @@ mem_guest_region_find_locked(struct mem_guest *g,
                              uint8_t **host_out,
                              bool *read_only_out)
 {
-    const struct region *r = g->region_model ? region_find_locked(g, gpa) : NULL;
+    const struct region *r = mem_guest_views_enabled(g) ? region_find_locked(g, gpa) : NULL;
     if (!r)
         return false;
     *gpa_out = r->gpa;

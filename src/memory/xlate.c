@@ -88,8 +88,8 @@ load_entry(struct mem_xlate *x, uint64_t pfn, uint64_t idx, uint32_t *out)
         *out = __atomic_load_n((const uint32_t *)(page + idx * 4), __ATOMIC_RELAXED);
         return true;
     }
-    if (mem_guest_is_region_model(x->guest))
-        return false;
+    if (mem_guest_views_enabled(x->guest))
+        return false; /* direct RAM, and the page is not in it */
     uint8_t b[4];
     if (!mem_guest_read_locked(x->guest, (pfn << PAGE_SHIFT) + idx * 4, b, 4))
         return false;

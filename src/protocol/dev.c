@@ -12,6 +12,7 @@
 
 #include "backend.h"
 #include "protocol/dev_internal.h"
+#include "protocol/trace.h"
 #include "util/alloc.h"
 #include "util/checked.h"
 #include "util/clock.h"
@@ -79,6 +80,7 @@ worker_main(void *arg)
         uint32_t again = 0;
         if (!dropped) {
             pthread_mutex_lock(&dev->exec_lock);
+            proto_trace_turn(dev->cfg.trace, true, bits);
             if (bits & 1u) {
                 if (proto_drain_root(dev))
                     again |= 1u;
@@ -93,6 +95,7 @@ worker_main(void *arg)
             }
             if (bits & PROTO_WAKE_DISPLAYS)
                 proto_display_check(dev);
+            proto_trace_turn(dev->cfg.trace, false, 0);
             pthread_mutex_unlock(&dev->exec_lock);
             proto_irq_flush(dev);
         }
@@ -290,8 +293,8 @@ access_ok(struct proto_dev *dev, uint64_t off, uint32_t size, bool write)
     return false;
 }
 
-lagfx_status_t
-proto_mmio_read(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t *value)
+static lagfx_status_t
+mmio_read(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t *value)
 {
     *value = 0;
     if (!access_ok(dev, off, size, false))
@@ -354,8 +357,8 @@ arm_root(struct proto_dev *dev)
                        dev->cfg.label, base, size, start);
 }
 
-lagfx_status_t
-proto_mmio_write(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t value)
+static lagfx_status_t
+mmio_write(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t value)
 {
     if (!access_ok(dev, off, size, true))
         return LAGFX_ERROR_BAD_ACCESS;
@@ -445,4 +448,22 @@ proto_mmio_write(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t va
                             "dev=%s mmio write off=0x%llx value=0x%x: reserved range ignored",
                             dev->cfg.label, (unsigned long long)off, v);
     return LAGFX_OK;
+}
+
+lagfx_status_t
+proto_mmio_read(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t *value)
+{
+    lagfx_status_t st = mmio_read(dev, off, size, value);
+    if (dev->cfg.trace)
+        proto_trace_mmio(dev->cfg.trace, false, off, size, *value, st);
+    return st;
+}
+
+lagfx_status_t
+proto_mmio_write(struct proto_dev *dev, uint64_t off, uint32_t size, uint64_t value)
+{
+    /* Recorded before it acts, so a doorbell precedes the turn it causes in the file. */
+    if (dev->cfg.trace)
+        proto_trace_mmio(dev->cfg.trace, true, off, size, value, LAGFX_OK);
+    return mmio_write(dev, off, size, value);
 }

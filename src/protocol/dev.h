@@ -25,6 +25,7 @@
 
 struct be;
 struct proto_dev;
+struct proto_trace;
 
 /* BAR0 offsets (protocol.md §3). */
 enum {
@@ -79,6 +80,7 @@ struct proto_dev_config {
     bool headless;
     struct mem_guest *guest; /* borrowed */
     struct be *be;           /* borrowed */
+    struct proto_trace *trace; /* wire recording, or NULL; borrowed, outlives the core */
     struct proto_sink sink;
 };
 

@@ -11,6 +11,7 @@
 
 #include "memory/reader.h"
 #include "protocol/dev_internal.h"
+#include "protocol/trace.h"
 #include "util/checked.h"
 #include "util/log.h"
 
@@ -100,6 +101,9 @@ drain_loop(struct proto_dev *dev,
         if (!too_long && !ring_read(dev, v, *rp + 12, dev->batch, plen))
             return DRAIN_UNMAPPED;
         cmd.token = proto_cq_push(dev, ch, cmd.stamp, false);
+        if (dev->cfg.trace)
+            proto_trace_outer(dev->cfg.trace, ch, cmd.ring_off, hdr, too_long ? NULL : dev->batch,
+                              too_long ? 0 : plen);
         if (too_long) {
             ut_guest_error(&dev->errs, UT_GERR_RING_LENGTH,
                            "dev=%s ch=%u off=0x%x op=0x%x len=%u: longer than the caps, skipped",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "protocol/dev_internal.h"
+#include "protocol/trace.h"
 #include "util/log.h"
 
 uint32_t
@@ -43,6 +44,9 @@ proto_irq_flush(struct proto_dev *dev)
     UT_TRACE(dev->cfg.log_dev, "irq",
              "dev=%s raise vector=0 stamp_pending=0x%x display_pending=0x%x", dev->cfg.label,
              atomic_load(&dev->stamp_pending), atomic_load(&dev->display_pending));
+    if (dev->cfg.trace)
+        proto_trace_irq(dev->cfg.trace, atomic_load(&dev->stamp_pending),
+                        atomic_load(&dev->display_pending));
     if (dev->cfg.sink.raise_interrupt)
         dev->cfg.sink.raise_interrupt(dev->cfg.sink.user);
 }
