@@ -229,6 +229,10 @@ dispatch(struct proto_dec *d, uint32_t raw, const struct mem_reader *b)
         known = proto_compute_dispatch(d, op, b);
     } else if (op == 0x86 || op == 0x87) {
         uint8_t cls = d->shared_class ? d->shared_class : d->enc_type == 2 ? 1 : 2;
+        if (cls == 1)
+            d->env->shared_as_render++;
+        else
+            d->env->shared_as_compute++;
         known = cls == 1 ? proto_render_dispatch(d, op, b) : proto_compute_dispatch(d, op, b);
     } else if (op >= 0x12C && op <= 0x143) {
         known = proto_blit_dispatch(d, op, b);
@@ -322,9 +326,11 @@ first_segment_ok(const uint8_t *p, size_t have, size_t remaining, uint32_t nest)
     if (size < 16)
         return true;
     if (type == ENC_NESTED) {
-        if (nest >= PROTO_MAX_SEGMENT_DEPTH) /* bounded recursion */
-            return false;
-        return first_segment_ok(p + 16, have > 16 ? have - 16 : 0, size - 16, nest + 1);
+        /* Beyond the bytes held for detection (recursion ≤ DETECT_BYTES / 16 deep), decoding
+         * judges the nesting: a chain deeper than 4 is a task fault there, not data. */
+        if (have < 16 + SEG_HEADER || nest >= DETECT_BYTES / 16)
+            return true;
+        return first_segment_ok(p + 16, have - 16, size - 16, nest + 1);
     }
     if (have < 16)
         return false;

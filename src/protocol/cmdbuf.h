@@ -38,6 +38,8 @@ struct proto_decode_env {
     uint32_t display_width;       /* display 0 width, for the TEX1 fallback (§13.7); 0 = 1024 */
     uint64_t *op_counts;          /* optional: PROTO_INNER_OPCODE_LIMIT counters */
     uint64_t inner_commands;      /* out: inner commands decoded */
+    uint64_t shared_as_render;    /* out: 0x86/0x87 classed render (§10.7) */
+    uint64_t shared_as_compute;   /* out: 0x86/0x87 classed compute */
 };
 
 /*

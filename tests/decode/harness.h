@@ -18,7 +18,7 @@
 #include "protocol/task.h"
 #include "util/guest_errors.h"
 
-#define FAKE_PAGES 4096 /* 16 MiB of task VA */
+#define FAKE_PAGES 16384 /* 64 MiB of task VA */
 
 struct fakemem {
     uint8_t *page[FAKE_PAGES]; /* NULL: unmapped */
