@@ -19,8 +19,6 @@
 #include "protocol/ops.h"
 #include "protocol/resource.h"
 
-struct proto_objects;
-
 /* One resource-table entry of the ExecIndirect (§10.1). */
 struct proto_res {
     uint64_t va;
@@ -59,6 +57,7 @@ struct proto_dec {
     struct proto_pass pass;
     struct proto_obj *render_pipeline;
     struct proto_obj *compute_pipeline;
+    int8_t pipeline_fits_pass; /* -1 unknown; else the §13.12 check for this pipeline and pass */
     uint32_t buffer_bound[BE_STAGE_COUNT]; /* bit i: buffers[stage][i] is bound */
     struct be_buffer_binding buffers[BE_STAGE_COUNT][PROTO_MAX_BUFFER_INDEX];
 };
@@ -104,14 +103,53 @@ proto_write_va(struct proto_dec *d, uint64_t va, const void *src, size_t len)
     return d->env->io.write(d->env->io.user, va, src, len);
 }
 
+/* Size rule check with the rule a constant (folds per case); the slow path only logs. */
+static inline bool
+proto_size_fast(const struct proto_size_rule *rule, const struct mem_reader *b, uint32_t *n)
+{
+    if (b->size < rule->head)
+        return false;
+    if (!rule->elem)
+        return true;
+    uint32_t count = proto_rd_u32(b, rule->count_off);
+    *n = count;
+    return count <= (b->size - rule->head) / rule->elem;
+}
+
 /* The table switch: OP rows become cases checking the size rule, then calling the handler. */
-#define PROTO_DISPATCH_CASE(name, code, size, refs, fn) \
-    case (code): {                                      \
-        const struct proto_size_rule rule_ = size;      \
-        uint32_t n_ = 0;                                \
-        if (proto_size_ok(d, &rule_, b, &n_))           \
-            fn(d, b, n_);                               \
-        return true;                                    \
+#define PROTO_DISPATCH_CASE(name, code, rule, refs, fn)                          \
+    case (code): {                                                               \
+        const struct proto_size_rule rule_ = rule;                               \
+        uint32_t n_ = 0;                                                         \
+        if (proto_size_fast(&rule_, b, &n_) || proto_size_ok(d, &rule_, b, &n_)) \
+            fn(d, b, n_);                                                        \
+        return true;                                                             \
     }
+
+/* Registry fast path: a ref already resolved in this outer command (resource.c owns the rest). */
+static inline struct proto_obj *
+proto_obj_get(struct proto_dec *d, uint32_t ref)
+{
+    const struct proto_objects *o = d->objs;
+    if (ref < o->slot_count) {
+        struct proto_obj *page = o->pages[ref >> PROTO_OBJ_PAGE_SHIFT];
+        if (page) {
+            struct proto_obj *obj = &page[ref & (PROTO_OBJ_PAGE - 1)];
+            if (obj->epoch == o->epoch)
+                return obj->slot_type ? obj : NULL;
+        }
+    }
+    return proto_obj_resolve(d, ref);
+}
+
+/* resolve + usable + kind in `kinds` (PROTO_KIND_BIT mask); otherwise DR3 and NULL. */
+static inline struct proto_obj *
+proto_obj_expect(struct proto_dec *d, uint32_t ref, uint32_t kinds)
+{
+    struct proto_obj *obj = proto_obj_get(d, ref);
+    if (obj && obj->usable && (kinds & PROTO_KIND_BIT(obj->kind)))
+        return obj;
+    return proto_obj_reject(d, ref, obj);
+}
 
 #endif /* LAGFX_PROTOCOL_INNER_H */

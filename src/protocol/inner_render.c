@@ -184,6 +184,25 @@ proto_bind_sampler_one(struct proto_dec *d, enum be_stage stage, uint32_t ref, u
 
 /* ---- draws ---- */
 
+/* §13.12 pass compatibility: colour formats (sRGB twins match), samples, depth/stencil. */
+static bool
+pipeline_fits_pass(struct proto_dec *d, const struct proto_obj *p)
+{
+    for (uint32_t k = 0; k < BE_MAX_COLOR_ATTACHMENTS; k++) {
+        if (!proto_pixel_format_compatible(p->u.rp.color_format[k], d->pass.color_format[k])) {
+            proto_dr(d, UT_GERR_INNER_STATE, "pipeline colour format does not match the pass", k);
+            return false;
+        }
+    }
+    if (p->u.rp.samples != d->pass.samples || p->u.rp.depth_format != d->pass.depth_format ||
+        p->u.rp.stencil_format != d->pass.stencil_format) {
+        proto_dr(d, UT_GERR_INNER_STATE, "pipeline samples or depth/stencil do not match the pass",
+                 p->u.rp.samples);
+        return false;
+    }
+    return true;
+}
+
 /* Pass, pipeline and pass compatibility (§10.8, §13.12); DR3 when not ready. */
 static bool
 draw_ready(struct proto_dec *d, uint32_t prim)
@@ -197,18 +216,10 @@ draw_ready(struct proto_dec *d, uint32_t prim)
         proto_dr(d, UT_GERR_INNER_STATE, "draw without a render pipeline", 0);
         return false;
     }
-    for (uint32_t k = 0; k < BE_MAX_COLOR_ATTACHMENTS; k++) {
-        if (!proto_pixel_format_compatible(p->u.rp.color_format[k], d->pass.color_format[k])) {
-            proto_dr(d, UT_GERR_INNER_STATE, "pipeline colour format does not match the pass", k);
-            return false;
-        }
-    }
-    if (p->u.rp.samples != d->pass.samples || p->u.rp.depth_format != d->pass.depth_format ||
-        p->u.rp.stencil_format != d->pass.stencil_format) {
-        proto_dr(d, UT_GERR_INNER_STATE, "pipeline samples or depth/stencil do not match the pass",
-                 p->u.rp.samples);
+    if (d->pipeline_fits_pass < 0) /* once per pipeline and pass, not per draw */
+        d->pipeline_fits_pass = pipeline_fits_pass(d, p);
+    if (!d->pipeline_fits_pass)
         return false;
-    }
     if (prim > PROTO_MTL_PRIMITIVE_MAX) {
         proto_dr(d, UT_GERR_INNER_VALUE, "primitive type", prim);
         return false;
@@ -574,6 +585,7 @@ r_SetRenderPipelineState(struct proto_dec *d, const struct mem_reader *b, uint32
     uint32_t ref = GET(b, SetRenderPipelineState, ref);
     struct proto_obj *o = proto_obj_expect(d, ref, PROTO_KIND_BIT(PROTO_OBJ_RENDER_PIPELINE));
     d->render_pipeline = o; /* an unusable pipeline leaves none: its draws are skipped */
+    d->pipeline_fits_pass = -1;
     if (o)
         d->ops->set_render_pipeline(d->be, o->handle);
 }

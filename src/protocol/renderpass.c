@@ -89,6 +89,7 @@ proto_renderpass_begin(struct proto_dec *d, const struct mem_reader *b)
 {
     proto_renderpass_end(d);
     memset(&d->pass, 0, sizeof(d->pass));
+    d->pipeline_fits_pass = -1;
     struct be_render_pass rp;
     memset(&rp, 0, sizeof(rp));
     struct proto_obj *tex[BE_MAX_COLOR_ATTACHMENTS + 2];

@@ -15,24 +15,17 @@
 #include "util/alloc.h"
 #include "util/checked.h"
 
-#define OBJ_PAGE_SHIFT 8
-#define OBJ_PAGE       (1u << OBJ_PAGE_SHIFT)
-#define OBJ_PAGES      (PROTO_MAX_SLOTS / OBJ_PAGE)
-#define SLOT_SIZE      12u
-#define MTLB_MAGIC     0x424C544Du /* "MTLB" */
-#define MTLB_HEADER    0x58u
+#define OBJ_PAGE_SHIFT PROTO_OBJ_PAGE_SHIFT
+#define OBJ_PAGE       PROTO_OBJ_PAGE
+#define OBJ_PAGES      PROTO_OBJ_PAGES
+_Static_assert(PROTO_OBJ_PAGES *PROTO_OBJ_PAGE == PROTO_MAX_SLOTS, "one page slot per ref");
+#define SLOT_SIZE   12u
+#define MTLB_MAGIC  0x424C544Du /* "MTLB" */
+#define MTLB_HEADER 0x58u
 #define FOURCC(a, b, c, d) \
     ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | ((uint32_t)(d) << 24))
 #define MAX_RESOLVE_DEPTH     3u /* view fallback → candidate slot → its functions; never deeper */
 #define PIPELINE_FALLBACK_LEN 0x154u /* real descriptors seen: 0x3C-0x154 bytes (§13.12) */
-
-struct proto_objects {
-    uint32_t epoch;
-    uint32_t slot_count;
-    uint64_t slot_base;
-    uint32_t fallback_logged; /* bit per slot type < 32: real-guest fallback logged (§13.4) */
-    struct proto_obj *pages[OBJ_PAGES];
-};
 
 #define placement proto_placement
 
@@ -940,11 +933,8 @@ proto_obj_resolve(struct proto_dec *d, uint32_t ref)
 }
 
 struct proto_obj *
-proto_obj_expect(struct proto_dec *d, uint32_t ref, uint32_t kinds)
+proto_obj_reject(struct proto_dec *d, uint32_t ref, const struct proto_obj *obj)
 {
-    struct proto_obj *obj = proto_obj_resolve(d, ref);
-    if (obj && obj->usable && (kinds & PROTO_KIND_BIT(obj->kind)))
-        return obj;
     ut_guest_error_once(d->errs, UT_GERR_REF, UT_NS_INNER, d->op & 0x1FF,
                         "task=%u op=0x%x ref=0x%x: %s", d->task->id, d->op, ref,
                         !obj           ? "unresolved"

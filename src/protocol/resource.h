@@ -74,6 +74,20 @@ struct proto_obj {
     } u;
 };
 
+#define PROTO_OBJ_PAGE_SHIFT 8
+#define PROTO_OBJ_PAGE       (1u << PROTO_OBJ_PAGE_SHIFT)
+#define PROTO_OBJ_PAGES      (1048576u / PROTO_OBJ_PAGE) /* PROTO_MAX_SLOTS / page */
+
+/* The registry of one task: pages of PROTO_OBJ_PAGE objects indexed by ref, allocated on
+ * first use; `epoch` counts outer commands. */
+struct proto_objects {
+    uint32_t epoch;
+    uint32_t slot_count;
+    uint64_t slot_base;
+    uint32_t fallback_logged; /* bit per slot type < 32: real-guest fallback logged (§13.4) */
+    struct proto_obj *pages[PROTO_OBJ_PAGES];
+};
+
 /* Begins an outer command: cached slot bytes from earlier ones are no longer trusted.
  * OUT_OF_MEMORY when the registry cannot be created. */
 lagfx_status_t proto_objects_begin(struct proto_dec *d);
@@ -82,9 +96,9 @@ lagfx_status_t proto_objects_begin(struct proto_dec *d);
  * beyond the slot table, an empty slot or a translation failure (never a fault). */
 struct proto_obj *proto_obj_resolve(struct proto_dec *d, uint32_t ref);
 
-/* resolve + usable + kind in `kinds` (PROTO_KIND_BIT mask); otherwise DR3 (logged once per
- * opcode, counted as UT_GERR_REF) and NULL. */
-struct proto_obj *proto_obj_expect(struct proto_dec *d, uint32_t ref, uint32_t kinds);
+/* The slow end of proto_obj_expect (inner.h): logs why obj (maybe NULL) is not usable as
+ * asked (DR3, once per opcode, counted as UT_GERR_REF) and returns NULL. */
+struct proto_obj *proto_obj_reject(struct proto_dec *d, uint32_t ref, const struct proto_obj *obj);
 
 /* Descriptor flag 0x100 (§10.2): the backend re-reads the object's guest bytes. */
 void proto_obj_refresh(struct proto_dec *d, struct proto_obj *obj);
