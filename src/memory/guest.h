@@ -75,4 +75,22 @@ bool mem_guest_or_u32(struct mem_guest *g, uint64_t gpa, uint32_t bits, uint32_t
 void *mem_guest_view_locked(struct mem_guest *g, uint64_t gpa, uint64_t len, bool write);
 void mem_guest_mark_dirty(struct mem_guest *g, uint64_t gpa, uint64_t len);
 
+/* The same as mem_guest_contains/read/write for a caller already inside
+ * mem_guest_lock_shared (saves the second lock round trip; mark_dirty then runs under the
+ * shared lock, which the callback contract of spec/api.md §7 rule 4 allows). */
+bool mem_guest_contains_locked(struct mem_guest *g, uint64_t gpa, uint64_t len);
+bool mem_guest_read_locked(struct mem_guest *g, uint64_t gpa, void *dst, size_t len);
+bool mem_guest_write_locked(struct mem_guest *g, uint64_t gpa, const void *src, size_t len);
+/* Copy of region `index` in gpa order (its fd is the library's dup, valid under the lock);
+ * false when out of range or in the task model. For building the region model's windows. */
+bool mem_guest_region_at_locked(struct mem_guest *g, uint32_t index, lagfx_ram_region_t *out);
+/* The region holding gpa: its gpa, length and host pointer, and whether it is read-only;
+ * false outside the regions and in the task model. Caller holds the lock. */
+bool mem_guest_region_find_locked(struct mem_guest *g,
+                                  uint64_t gpa,
+                                  uint64_t *gpa_out,
+                                  uint64_t *len_out,
+                                  uint8_t **host_out,
+                                  bool *read_only_out);
+
 #endif /* LAGFX_MEMORY_GUEST_H */

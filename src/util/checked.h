@@ -35,6 +35,12 @@ ut_mul_overflows_u64(uint64_t a, uint64_t b, uint64_t *out)
     return __builtin_mul_overflow(a, b, out);
 }
 
+static inline uint32_t
+UT_MIN_U32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
 #define UT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define UT_MIN(a, b)     ((a) < (b) ? (a) : (b))
 #define UT_MAX(a, b)     ((a) > (b) ? (a) : (b))

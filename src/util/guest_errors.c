@@ -46,7 +46,7 @@ ut_gerr_domain(enum ut_gerr kind)
     return (unsigned)kind < UT_GERR_COUNT ? gerr_domains[kind] : "lagfx";
 }
 
-static void
+__attribute__((format(printf, 5, 0))) static void
 emit(struct ut_guest_errors *e,
      enum ut_gerr kind,
      lagfx_log_level_t level,

@@ -133,7 +133,7 @@ deliver(lagfx_log_level_t level, lagfx_device_t *dev, const char *domain, const 
     pthread_rwlock_unlock(&handler_lock);
 }
 
-static void
+__attribute__((format(printf, 5, 0))) static void
 vlog(lagfx_log_level_t level,
      lagfx_device_t *dev,
      const char *domain,
