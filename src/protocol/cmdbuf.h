@@ -63,6 +63,15 @@ lagfx_status_t proto_cmdbuf_decode_stream(struct proto_decode_env *env,
                                           const uint32_t *res_len,
                                           uint32_t rc);
 
+struct mem_xlate;
+struct proto_exec_env;
+/* Task-VA io over a translation context begun for this outer command (cmdbuf_xlate.c). */
+struct proto_guest_io proto_guest_io_xlate(struct mem_xlate *x);
+/* proto_cmdbuf_exec over env->xlate for the device core (exec.h contract: OK or
+ * GUEST_FAULT; out of memory drops the work and returns OK). */
+lagfx_status_t
+proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size_t len);
+
 /* Frees task->objects (backend objects destroyed through be) and sets it to NULL. Called by
  * the core on task deletion or redefinition. */
 void proto_task_objects_free(struct proto_task *task, struct be *be);
