@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The null backend: the cheapest correct implementation of every op. Work "finishes" at
- * once, so flush calls done before returning. Used by HEADLESS devices, decode tests and the
- * decode benchmark. Any thread.
+ * The null backend: the cheapest correct implementation of every op. Creation hands out
+ * distinct non-zero handles, everything else does nothing; work "finishes" at once, so flush
+ * calls done before returning. Used by HEADLESS devices, decode tests and the decode
+ * benchmark. Also holds be_init/be_ops_complete. Any thread, one caller at a time.
  */
 #include <stddef.h>
 
@@ -11,12 +12,173 @@
 
 struct be_null {
     struct be base;
+    be_handle_t next;
 };
+
+static lagfx_status_t
+null_new_handle(struct be *be, be_handle_t *out)
+{
+    struct be_null *n = (struct be_null *)be;
+    *out = ++n->next;
+    return LAGFX_OK;
+}
+
+#define NULL_CREATE(fn, type)                                                \
+    static lagfx_status_t fn(struct be *be, const type *d, be_handle_t *out) \
+    {                                                                        \
+        (void)d;                                                             \
+        return null_new_handle(be, out);                                     \
+    }
+NULL_CREATE(null_buffer_create, struct be_buffer_desc)
+NULL_CREATE(null_texture_create, struct be_texture_desc)
+NULL_CREATE(null_texture_view_create, struct be_texture_view_desc)
+NULL_CREATE(null_sampler_create, struct be_sampler_desc)
+NULL_CREATE(null_depth_stencil_create, struct be_depth_stencil_desc)
+NULL_CREATE(null_function_create, struct be_function_desc)
+NULL_CREATE(null_render_pipeline_create, struct be_render_pipeline_desc)
+NULL_CREATE(null_compute_pipeline_create, struct be_compute_pipeline_desc)
+#undef NULL_CREATE
+
+static void
+null_handle(struct be *be, be_handle_t h)
+{
+}
+
+static void
+null_void(struct be *be)
+{
+}
+
+static void
+null_u32(struct be *be, uint32_t v)
+{
+}
+
+static void
+null_refresh(struct be *be, be_handle_t h, const struct be_backing *b)
+{
+}
+
+static void
+null_write_back(struct be *be, be_handle_t h, bool whole, uint32_t slice, uint32_t level)
+{
+}
+
+static void
+null_pass(struct be *be, const struct be_render_pass *p)
+{
+}
+
+static void
+null_viewport(struct be *be, const struct be_viewport *vp)
+{
+}
+
+static void
+null_scissor(struct be *be, const struct be_rect *r)
+{
+}
+
+static void
+null_depth_bias(struct be *be, float a, float b, float c)
+{
+}
+
+static void
+null_u32_u32(struct be *be, uint32_t a, uint32_t b)
+{
+}
+
+static void
+null_blend_color(struct be *be, const float rgba[4])
+{
+}
+
+static void
+null_bind_buffers(struct be *be,
+                  enum be_stage s,
+                  uint32_t first,
+                  uint32_t count,
+                  const struct be_buffer_binding *b)
+{
+}
+
+static void
+null_bind_textures(struct be *be,
+                   enum be_stage s,
+                   uint32_t first,
+                   uint32_t count,
+                   const be_handle_t *t)
+{
+}
+
+static void
+null_bind_samplers(struct be *be,
+                   enum be_stage s,
+                   uint32_t first,
+                   uint32_t count,
+                   const struct be_sampler_binding *b)
+{
+}
+
+static void
+null_draw(struct be *be, const struct be_draw *d)
+{
+}
+
+static void
+null_draw_indexed(struct be *be, const struct be_draw_indexed *d)
+{
+}
+
+static void
+null_draw_indirect(struct be *be, const struct be_draw_indirect *d)
+{
+}
+
+static void
+null_dispatch(struct be *be, const struct be_dispatch *d)
+{
+}
+
+static void
+null_dispatch_indirect(struct be *be, const struct be_dispatch_indirect *d)
+{
+}
+
+static void
+null_barrier(struct be *be, const struct be_barrier *b)
+{
+}
+
+static void
+null_copy_buffer(struct be *be, be_handle_t s, uint64_t so, be_handle_t d, uint64_t dof, uint64_t n)
+{
+}
+
+static void
+null_copy_bt(struct be *be, const struct be_buffer_texture_copy *c)
+{
+}
+
+static void
+null_copy_texture(struct be *be, const struct be_texture_copy *c)
+{
+}
+
+static void
+null_fill_buffer(struct be *be, be_handle_t b, uint64_t off, uint64_t len, uint32_t pattern)
+{
+}
+
+static void
+null_fill_texture(struct be *be, const struct be_texture_fill *f)
+{
+}
 
 static void
 null_flush(struct be *be, be_done_fn done, void *arg)
 {
-    (void)be;
     if (done)
         done(arg);
 }
@@ -28,6 +190,50 @@ null_destroy(struct be *be)
 }
 
 static const struct be_ops null_ops = {
+    .buffer_create = null_buffer_create,
+    .texture_create = null_texture_create,
+    .texture_view_create = null_texture_view_create,
+    .sampler_create = null_sampler_create,
+    .depth_stencil_create = null_depth_stencil_create,
+    .function_create = null_function_create,
+    .render_pipeline_create = null_render_pipeline_create,
+    .compute_pipeline_create = null_compute_pipeline_create,
+    .object_destroy = null_handle,
+    .refresh = null_refresh,
+    .write_back = null_write_back,
+    .encoder_reset = null_void,
+    .begin_render_pass = null_pass,
+    .end_render_pass = null_void,
+    .set_render_pipeline = null_handle,
+    .set_compute_pipeline = null_handle,
+    .set_depth_stencil_state = null_handle,
+    .set_viewport = null_viewport,
+    .set_scissor = null_scissor,
+    .set_cull_mode = null_u32,
+    .set_front_face = null_u32,
+    .set_fill_mode = null_u32,
+    .set_depth_clip_mode = null_u32,
+    .set_depth_bias = null_depth_bias,
+    .set_stencil_ref = null_u32_u32,
+    .set_blend_color = null_blend_color,
+    .set_store_action = null_u32_u32,
+    .bind_buffers = null_bind_buffers,
+    .bind_textures = null_bind_textures,
+    .bind_samplers = null_bind_samplers,
+    .draw = null_draw,
+    .draw_indexed = null_draw_indexed,
+    .draw_indirect = null_draw_indirect,
+    .dispatch = null_dispatch,
+    .dispatch_indirect = null_dispatch_indirect,
+    .barrier = null_barrier,
+    .copy_buffer = null_copy_buffer,
+    .copy_buffer_to_texture = null_copy_bt,
+    .copy_texture_to_buffer = null_copy_bt,
+    .copy_texture = null_copy_texture,
+    .fill_buffer = null_fill_buffer,
+    .fill_texture = null_fill_texture,
+    .generate_mipmaps = null_handle,
+    .discard = null_void,
     .flush = null_flush,
     .destroy = null_destroy,
 };

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decoder bound to the memory layer: task-VA io through a struct mem_xlate (radix walk or
+ * range table, page by page), and proto_cmdbuf_exec_xlate, which runs one ExecIndirect for
+ * the device core's struct proto_exec_env (exec.h). Runs on the protocol worker of the channel.
+ */
+#include "protocol/cmdbuf.h"
+#include "protocol/exec.h"
+#include "util/log.h"
+
+static bool
+xl_read(void *user, uint64_t va, void *dst, size_t len)
+{
+    return mem_xlate_read(user, va, dst, len);
+}
+
+static bool
+xl_write(void *user, uint64_t va, const void *src, size_t len)
+{
+    return mem_xlate_write(user, va, src, len);
+}
+
+struct proto_guest_io
+proto_guest_io_xlate(struct mem_xlate *x)
+{
+    return (struct proto_guest_io){ x, xl_read, xl_write };
+}
+
+lagfx_status_t
+proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size_t len)
+{
+    struct proto_decode_env d = {
+        .dev = env->dev,
+        .task = env->task,
+        .io = proto_guest_io_xlate(env->xlate),
+        .be = env->be,
+        .errs = env->errs,
+    };
+    lagfx_status_t st = proto_cmdbuf_exec(&d, payload, len);
+    env->inner_commands = d.inner_commands;
+    if (st == LAGFX_ERROR_OUT_OF_MEMORY) {
+        /* Host trouble, not the guest's: the work was discarded, the stamp completes and the
+         * task stays usable (exec.h allows only OK or GUEST_FAULT). */
+        UT_ERROR(env->dev, "cmdbuf", "task=%u: out of memory, ExecIndirect dropped", env->task->id);
+        return LAGFX_OK;
+    }
+    return st;
+}
