@@ -35,6 +35,8 @@ proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size
         .io = proto_guest_io_xlate(env->xlate),
         .be = env->be,
         .errs = env->errs,
+        .display_width = env->display_width,
+        .op_counts = env->op_counts,
     };
     lagfx_status_t st = proto_cmdbuf_exec(&d, payload, len);
     env->inner_commands = d.inner_commands;

@@ -31,6 +31,8 @@ struct proto_exec_env {
     struct mem_guest *guest;      /* guest RAM (GPA access) */
     struct be *be;                /* backend receiving the decoded operations */
     struct ut_guest_errors *errs; /* per-device guest error accounting */
+    uint32_t display_width;       /* display 0's current width (TEX1 fallback); 0 = none */
+    uint64_t *op_counts;          /* optional per-inner-opcode counters, or NULL */
     uint64_t inner_commands;      /* out: inner commands decoded (stats) */
 };
 

@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "memory/reader.h"
+#include "protocol/cmdbuf.h"
 #include "protocol/dev_internal.h"
 #include "protocol/exec.h"
 #include "util/alloc.h"
@@ -242,18 +243,18 @@ task_get(struct proto_dev *dev, struct proto_outer *cmd, uint32_t id)
 
 /* Drops the host side of a task's address space and objects (not the slot table). */
 static void
-task_clear_space(struct proto_task *t)
+task_clear_space(struct proto_dev *dev, struct proto_task *t)
 {
     mem_rangetable_free(t->space.ranges);
     t->space.ranges = NULL;
     t->space.root_pfn = 0;
-    /* Host objects arrive with the command-buffer decoder (resource.c). */
+    proto_task_objects_free(t, dev->cfg.be); /* a new client: its objects are gone (§9.1) */
 }
 
 static void
 task_free(struct proto_dev *dev, struct proto_task *t)
 {
-    task_clear_space(t);
+    task_clear_space(dev, t);
     dev->tasks[t->id] = NULL;
     dev->live_tasks--;
     ut_free(t);
@@ -284,7 +285,7 @@ op_define_host_task(struct proto_dev *dev, struct proto_outer *cmd, struct mem_r
     if (t->defined && t->space.root_pfn == root_pfn && !t->space.ranges)
         return; /* the same root: nothing changes, the fault stays */
     /* A new root PFN is a new client: drop translations and objects, clear the fault. */
-    task_clear_space(t);
+    task_clear_space(dev, t);
     t->space.root_pfn = root_pfn;
     t->defined = true;
     t->faulted = false;
@@ -310,7 +311,7 @@ op_define_task2(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reade
                        id, (unsigned long long)va_size);
         return;
     }
-    task_clear_space(t);
+    task_clear_space(dev, t);
     t->space.ranges = rt;
     t->defined = true;
     t->faulted = false;
@@ -509,6 +510,7 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
         .guest = dev->cfg.guest,
         .be = dev->cfg.be,
         .errs = &dev->errs,
+        .display_width = dev->displays[0].cur_width,
     };
     lagfx_status_t st = proto_exec_indirect(&env, r->p, r->size);
     mem_xlate_end(x);
