@@ -504,6 +504,8 @@ proto_cmdbuf_exec(struct proto_decode_env *env, const uint8_t *payload, size_t l
             proto_fault(&d, "command stream does not translate", res[i].va);
             break;
         }
+        if (env->stream_hook)
+            env->stream_hook(env->stream_user, i, res[i].va, buf, res[i].len);
         decode_entry(&d, buf, res[i].len);
     }
     ut_free(buf);

@@ -37,9 +37,13 @@ struct proto_decode_env {
     struct ut_guest_errors *errs; /* per-device accounting */
     uint32_t display_width;       /* display 0 width, for the TEX1 fallback (§13.7); 0 = 1024 */
     uint64_t *op_counts;          /* optional: PROTO_INNER_OPCODE_LIMIT counters */
-    uint64_t inner_commands;      /* out: inner commands decoded */
-    uint64_t shared_as_render;    /* out: 0x86/0x87 classed render (§10.7) */
-    uint64_t shared_as_compute;   /* out: 0x86/0x87 classed compute */
+    /* Optional: sees every command-stream entry's private copy before it is decoded (wire
+     * recording). */
+    void (*stream_hook)(void *user, uint32_t entry, uint64_t va, const uint8_t *bytes, size_t len);
+    void *stream_user;
+    uint64_t inner_commands;    /* out: inner commands decoded */
+    uint64_t shared_as_render;  /* out: 0x86/0x87 classed render (§10.7) */
+    uint64_t shared_as_compute; /* out: 0x86/0x87 classed compute */
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include "protocol/cmdbuf.h"
 #include "protocol/exec.h"
+#include "protocol/trace.h"
 #include "util/log.h"
 
 static bool
@@ -26,6 +27,13 @@ proto_guest_io_xlate(struct mem_xlate *x)
     return (struct proto_guest_io){ x, xl_read, xl_write };
 }
 
+static void
+record_stream(void *user, uint32_t entry, uint64_t va, const uint8_t *bytes, size_t len)
+{
+    struct proto_exec_env *env = user;
+    proto_trace_cmdstream(env->trace, env->channel, env->task->id, entry, va, bytes, len);
+}
+
 lagfx_status_t
 proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size_t len)
 {
@@ -37,6 +45,8 @@ proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size
         .errs = env->errs,
         .display_width = env->display_width,
         .op_counts = env->op_counts,
+        .stream_hook = env->trace ? record_stream : NULL,
+        .stream_user = env,
     };
     lagfx_status_t st = proto_cmdbuf_exec(&d, payload, len);
     env->inner_commands = d.inner_commands;

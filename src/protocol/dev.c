@@ -282,6 +282,59 @@ proto_dev_errors(struct proto_dev *dev)
 
 /* ---- MMIO ---- */
 
+const char *
+proto_reg_name(uint64_t off)
+{
+    switch (off) {
+    case PROTO_REG_RING_CTRL:
+        return "RING_CTRL";
+    case PROTO_REG_RING_SIZE:
+        return "RING_SIZE";
+    case PROTO_REG_RING_WPTR:
+        return "RING_WPTR";
+    case PROTO_REG_RING_RPTR:
+        return "RING_RPTR";
+    case PROTO_REG_RING_START:
+        return "RING_START";
+    case PROTO_REG_DISPLAY_PENDING:
+        return "DISPLAY_PENDING";
+    case PROTO_REG_STAMP_PENDING:
+        return "STAMP_PENDING";
+    case PROTO_REG_SHARED_PFN:
+        return "SHARED_PFN";
+    case PROTO_REG_CHANNEL_DOORBELL:
+        return "CHANNEL_DOORBELL";
+    case PROTO_REG_TRAMPOLINE_A:
+        return "TRAMPOLINE_A";
+    case PROTO_REG_TRAMPOLINE_B:
+        return "TRAMPOLINE_B";
+    case PROTO_REG_FAULT_STATUS:
+        return "FAULT_STATUS";
+    case PROTO_REG_RING_BASE_PFN:
+        return "RING_BASE_PFN";
+    case PROTO_REG_BINARY_VERSION:
+        return "BINARY_VERSION";
+    case PROTO_REG_EFI_STATE:
+        return "EFI_STATE";
+    case PROTO_REG_EFI_PROBE:
+        return "EFI_PROBE";
+    case PROTO_REG_EFI_QUEUE_CAPS:
+        return "EFI_QUEUE_CAPS";
+    case PROTO_REG_EFI_CAPS:
+        return "EFI_CAPS";
+    case PROTO_REG_EFI_FB_MODE:
+        return "EFI_FB_MODE";
+    case PROTO_REG_EFI_MODE_SELECT:
+        return "EFI_MODE_SELECT";
+    case PROTO_REG_EFI_CAPS2:
+        return "EFI_CAPS2";
+    case PROTO_REG_CAPABILITY:
+        return "CAPABILITY";
+    default:
+        return NULL;
+    }
+}
+
 static bool
 access_ok(struct proto_dev *dev, uint64_t off, uint32_t size, bool write)
 {

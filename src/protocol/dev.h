@@ -78,8 +78,8 @@ struct proto_dev_config {
     uint64_t mmio_length;
     uint32_t port_count;
     bool headless;
-    struct mem_guest *guest; /* borrowed */
-    struct be *be;           /* borrowed */
+    struct mem_guest *guest;   /* borrowed */
+    struct be *be;             /* borrowed */
     struct proto_trace *trace; /* wire recording, or NULL; borrowed, outlives the core */
     struct proto_sink sink;
 };
@@ -122,6 +122,11 @@ void proto_display_get_state(struct proto_dev *dev, uint32_t port, struct proto_
 
 uint64_t proto_dev_guest_faults(struct proto_dev *dev);
 struct ut_guest_errors *proto_dev_errors(struct proto_dev *dev);
+
+/* Name of an outer opcode in a channel's namespace (ops_*.def), "unknown" otherwise. */
+const char *proto_outer_name(uint32_t channel, uint32_t opcode);
+/* Name of a BAR0 register, NULL for none. */
+const char *proto_reg_name(uint64_t off);
 
 /* Waits until the worker has nothing pending and is idle (tests and tools). */
 void proto_dev_wait_idle(struct proto_dev *dev);

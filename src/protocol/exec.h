@@ -22,6 +22,7 @@
 #include "util/guest_errors.h"
 
 struct be;
+struct proto_trace;
 
 struct proto_exec_env {
     lagfx_device_t *dev;          /* for log lines */
@@ -33,6 +34,7 @@ struct proto_exec_env {
     struct ut_guest_errors *errs; /* per-device guest error accounting */
     uint32_t display_width;       /* display 0's current width (TEX1 fallback); 0 = none */
     uint64_t *op_counts;          /* optional per-inner-opcode counters, or NULL */
+    struct proto_trace *trace;    /* wire recording, or NULL */
     uint64_t inner_commands;      /* out: inner commands decoded (stats) */
 };
 

@@ -28,9 +28,6 @@ typedef void (*outer_fn)(struct proto_dev *dev, struct proto_outer *cmd, struct 
 #include "protocol/ops_root.def"
 #undef OUTER
 
-/* Opcode names per namespace, for logs and tools. */
-const char *proto_outer_name(uint32_t channel, uint32_t opcode);
-
 const char *
 proto_outer_name(uint32_t channel, uint32_t opcode)
 {
@@ -511,6 +508,7 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
         .be = dev->cfg.be,
         .errs = &dev->errs,
         .display_width = dev->displays[0].cur_width,
+        .trace = dev->cfg.trace,
     };
     lagfx_status_t st = proto_exec_indirect(&env, r->p, r->size);
     mem_xlate_end(x);

@@ -203,6 +203,24 @@ proto_trace_outer(struct proto_trace *t,
 }
 
 void
+proto_trace_cmdstream(struct proto_trace *t,
+                      uint32_t channel,
+                      uint32_t task,
+                      uint32_t entry,
+                      uint64_t va,
+                      const uint8_t *bytes,
+                      size_t len)
+{
+    uint8_t p[24];
+    mem_put_le32(p, channel);
+    mem_put_le32(p + 4, task);
+    mem_put_le32(p + 8, entry);
+    mem_put_le32(p + 12, 0);
+    mem_put_le64(p + 16, va);
+    put(t, TRACE_CMDSTREAM, p, sizeof(p), bytes, len);
+}
+
+void
 proto_trace_irq(struct proto_trace *t, uint32_t stamp_pending, uint32_t display_pending)
 {
     uint8_t p[12];

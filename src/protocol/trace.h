@@ -46,6 +46,13 @@ void proto_trace_outer(struct proto_trace *t,
                        const uint8_t header[12],
                        const uint8_t *payload,
                        uint32_t len);
+void proto_trace_cmdstream(struct proto_trace *t,
+                           uint32_t channel,
+                           uint32_t task,
+                           uint32_t entry,
+                           uint64_t va,
+                           const uint8_t *bytes,
+                           size_t len);
 void proto_trace_irq(struct proto_trace *t, uint32_t stamp_pending, uint32_t display_pending);
 void
 proto_trace_api(struct proto_trace *t, uint32_t call, uint32_t port, const void *data, size_t len);
