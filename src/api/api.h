@@ -94,6 +94,9 @@ bool api_events_shutdown(struct api_events *ev, void (*free_fn)(void *), void *f
 /* Waits until no callback runs on another thread (display_free). */
 void api_events_barrier(struct api_events *ev);
 
+/* Test hook: the backend every new device gets (NULL = the null backend until Vulkan). */
+extern lagfx_status_t (*api_test_backend_new)(struct be **out);
+
 /* ---- display.c ---- */
 /* Frees displays that were freed inside a callback (event delivery, after each callback). */
 void api_display_reap(lagfx_device_t *dev);

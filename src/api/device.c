@@ -20,6 +20,8 @@
 
 static _Atomic uint32_t device_counter;
 
+lagfx_status_t (*api_test_backend_new)(struct be **out);
+
 LAGFX_API void
 lagfx_shell_callbacks_init(lagfx_shell_callbacks_t *callbacks)
 {
@@ -254,7 +256,7 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
     }
     /* The Vulkan backend arrives with its own issue; until then every device decodes and
      * completes on the null backend (docs/api-notes.md). */
-    st = be_null_new(&dev->be);
+    st = api_test_backend_new ? api_test_backend_new(&dev->be) : be_null_new(&dev->be);
     if (st != LAGFX_OK)
         goto err_free_guest;
     st = api_events_new(dev, &dev->events);

@@ -522,3 +522,25 @@ proto_cmdbuf_exec(struct proto_decode_env *env, const uint8_t *payload, size_t l
     }
     return dec_finish(&d);
 }
+
+lagfx_status_t
+proto_cmdbuf_synchronize(struct proto_decode_env *env, const uint32_t *refs, uint32_t count)
+{
+    struct proto_dec d;
+    dec_init(&d, env);
+    lagfx_status_t st = proto_objects_begin(&d);
+    if (st != LAGFX_OK)
+        return st;
+    for (uint32_t i = 0; i < count; i++) {
+        struct proto_obj *obj = proto_obj_resolve(&d, refs[i]);
+        if (!obj) {
+            ut_guest_error_once(env->errs, UT_GERR_REF, UT_NS_ROOT, 0x22,
+                                "task=%u SynchronizeResources ref=0x%x does not resolve",
+                                env->task->id, refs[i]);
+            continue;
+        }
+        if (obj->usable && obj->kind == PROTO_OBJ_TEXTURE && !obj->view)
+            d.ops->write_back(d.be, obj->handle, true, 0, 0);
+    }
+    return LAGFX_OK;
+}

@@ -79,5 +79,14 @@ proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size
 /* Frees task->objects (backend objects destroyed through be) and sets it to NULL. Called by
  * the core on task deletion or redefinition. */
 void proto_task_objects_free(struct proto_task *task, struct be *be);
+/* DeleteResource (0x08): drops the host object of (task, ref); its next use starts again from
+ * the guest's descriptor and image (§19 item 53). Unknown refs: nothing. */
+void proto_task_object_drop(struct proto_task *task, struct be *be, uint32_t ref);
+/* SynchronizeResources with ids (§8.2 0x22/0x42): each listed texture's host contents are
+ * written back to guest memory when the backend's work completes (buffers are coherent);
+ * unresolved refs are skipped (DR3). Never faults the task. */
+lagfx_status_t proto_cmdbuf_synchronize(struct proto_decode_env *env,
+                                        const uint32_t *refs,
+                                        uint32_t count);
 
 #endif /* LAGFX_PROTOCOL_CMDBUF_H */

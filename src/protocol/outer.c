@@ -402,16 +402,39 @@ op_delete_resource(struct proto_dev *dev, struct proto_outer *cmd, struct mem_re
 {
     uint32_t id = mem_read_u32(r);
     uint32_t ref = mem_read_u32(r);
-    UT_DEBUG(dev->cfg.log_dev, "object", "dev=%s ch=%u DeleteResource task=%u ref=0x%x",
-             dev->cfg.label, cmd->channel, id, ref);
+    struct proto_task *t = proto_task_lookup(dev, id);
+    UT_DEBUG(dev->cfg.log_dev, "object", "dev=%s ch=%u DeleteResource task=%u ref=0x%x%s",
+             dev->cfg.label, cmd->channel, id, ref, t ? "" : " (no such task)");
+    if (t)
+        proto_task_object_drop(t, dev->cfg.be, ref);
 }
 
+/* 0x06 InvalidateResources, 0x09 ReplacePhysical: drop the cached objects of every task. */
 static void
 op_invalidate_all(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
-    /* Host objects keyed by VA survive remapping (§9.5); translations are never cached
-     * across commands, so there is nothing to drop until objects exist. */
     op_trace(dev, cmd, r);
+    if (!dev->tasks)
+        return;
+    for (uint32_t id = 0, seen = 0; id <= PROTO_MAX_TASK_ID && seen < dev->live_tasks; id++) {
+        if (dev->tasks[id]) {
+            seen++;
+            proto_task_objects_free(dev->tasks[id], dev->cfg.be);
+        }
+    }
+}
+
+struct exec_done {
+    struct proto_dev *dev;
+    uint32_t channel, token;
+};
+
+static void
+exec_complete(void *arg)
+{
+    struct exec_done *d = arg;
+    proto_cq_done(d->dev, d->channel, d->token);
+    ut_free(d);
 }
 
 static void
@@ -426,10 +449,39 @@ op_synchronize(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader
                             dev->cfg.label, cmd->channel, id, count);
         return;
     }
-    /* Count 0 is an empty commit: complete once earlier commands are (in-order queue). Host
-     * copies to write back arrive with the resource registry of the decoder. */
+    /* Count 0 is an empty commit: complete once earlier commands are (in-order queue). */
     UT_TRACE(dev->cfg.log_dev, "ring", "dev=%s ch=%u SynchronizeResources task=%u count=%u",
              dev->cfg.label, cmd->channel, id, count);
+    struct proto_task *t = proto_task_lookup(dev, id);
+    if (count == 0 || !t || !t->defined || t->faulted)
+        return;
+    uint32_t refs[256];
+    struct mem_xlate *x = dev->xlate;
+    mem_xlate_begin(x, dev->cfg.guest, &t->space);
+    struct proto_decode_env env = {
+        .dev = dev->cfg.log_dev,
+        .task = t,
+        .io = proto_guest_io_xlate(x),
+        .be = dev->cfg.be,
+        .errs = &dev->errs,
+        .display_width = dev->displays[0].cur_width,
+    };
+    for (uint32_t done = 0; done < count;) {
+        uint32_t n = UT_MIN_U32(count - done, 256);
+        for (uint32_t i = 0; i < n; i++)
+            refs[i] = mem_read_u32(r);
+        if (proto_cmdbuf_synchronize(&env, refs, n) != LAGFX_OK)
+            break; /* out of memory: logged by the decoder */
+        done += n;
+    }
+    mem_xlate_end(x);
+    /* The stamp waits for the write-backs: complete through the backend, in order. */
+    struct exec_done *d = ut_malloc(sizeof(*d));
+    if (!d)
+        return;
+    *d = (struct exec_done){ dev, cmd->channel, cmd->token };
+    cmd->async = true;
+    dev->cfg.be->ops->flush(dev->cfg.be, exec_complete, d);
 }
 
 /* 0x22 / 0x39 on channels 1-4: a 20-byte trailer at the END of the payload (§8.3). */
@@ -463,19 +515,6 @@ op_define_child_channel(struct proto_dev *dev, struct proto_outer *cmd, struct m
 }
 
 /* ---- ExecIndirect (§10.1): the core's part; decoding is proto_exec_indirect ---- */
-
-struct exec_done {
-    struct proto_dev *dev;
-    uint32_t channel, token;
-};
-
-static void
-exec_complete(void *arg)
-{
-    struct exec_done *d = arg;
-    proto_cq_done(d->dev, d->channel, d->token);
-    ut_free(d);
-}
 
 static void
 op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)

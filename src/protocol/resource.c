@@ -59,6 +59,15 @@ obj_release(struct be *be, struct proto_obj *obj)
 }
 
 void
+proto_task_object_drop(struct proto_task *task, struct be *be, uint32_t ref)
+{
+    struct proto_objects *o = task ? task->objects : NULL;
+    if (!o || ref >= PROTO_MAX_SLOTS || !o->pages[ref >> OBJ_PAGE_SHIFT])
+        return;
+    obj_release(be, &o->pages[ref >> OBJ_PAGE_SHIFT][ref & (OBJ_PAGE - 1)]);
+}
+
+void
 proto_task_objects_free(struct proto_task *task, struct be *be)
 {
     struct proto_objects *o = task ? task->objects : NULL;

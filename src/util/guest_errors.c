@@ -92,8 +92,10 @@ ut_guest_error_once(struct ut_guest_errors *e,
     uint64_t old = atomic_fetch_or(&e->warned[ns][bit / 64], mask);
     va_list ap;
     va_start(ap, fmt);
+    /* The first per opcode is a WARN, still through the kind's limiter: a guest cycling
+     * through 1000 unknown opcodes must not print 1000 lines (§19 item 99). */
     if (!(old & mask))
-        emit(e, kind, LAGFX_LOG_WARN, false, fmt, ap);
+        emit(e, kind, LAGFX_LOG_WARN, true, fmt, ap);
     else
         emit(e, kind, LAGFX_LOG_DEBUG, true, fmt, ap);
     va_end(ap);
