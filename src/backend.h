@@ -254,6 +254,41 @@ struct be_barrier {
     bool in_pass; /* inside a render pass: the backend splits the pass only if needed */
 };
 
+/* IOSurfaces (protocol.md §14): device-global ids whose host image textures with a matching
+ * iosurface_id share (§13.7). Surface 1 is display 0's scanout. */
+struct be_iosurface_desc {
+    uint32_t width, height; /* 1-16384 */
+    uint32_t pixel_format;  /* MTLPixelFormat (colour formats of §13.15) */
+    uint32_t bytes_per_row;
+};
+
+/* Where a presented frame comes from (protocol.md §15.5, C28). */
+enum be_present_source {
+    BE_PRESENT_SURFACE = 0, /* an IOSurface's host image (sources a, 0x06, 0x07, 0x16 layers) */
+    BE_PRESENT_PIXELS = 1,  /* BGRA8 rows read from guest memory (sources b and c) */
+    BE_PRESENT_REPEAT = 2,  /* the previous frame again (source d) */
+};
+
+struct be_present {
+    uint32_t port;          /* display index 0-7 */
+    uint32_t source;        /* enum be_present_source */
+    uint32_t surface_id;    /* SURFACE */
+    uint32_t width, height; /* the frame's size: the display's current mode (§15.1) */
+    /* PIXELS: width × height BGRA8 pixels, row r at byte r × pitch; valid during the call. */
+    const struct be_backing *pixels;
+    uint32_t pitch;
+};
+
+/* A finished frame of a display, top-down BGRA8 (bytes B, G, R, A), for lagfx_display_read_frame.
+ * Valid from frame_acquire until frame_release; the backend does not reuse it meanwhile. */
+struct be_frame {
+    uint32_t width, height, stride;
+    uint64_t sequence;     /* host present count of this frame (1, 2, ...) per display */
+    uint64_t timestamp_ns; /* CLOCK_MONOTONIC when it finished */
+    const uint8_t *pixels;
+    uint64_t slot; /* the backend's own cookie */
+};
+
 struct be_ops {
     /* Resources. Creation may fail (OUT_OF_MEMORY, NOT_SUPPORTED); protocol then treats the
      * object as unusable (DR3). destroy takes any handle its create returned. */
@@ -354,6 +389,26 @@ struct be_ops {
                         uint32_t pattern);
     void (*fill_texture)(struct be *be, const struct be_texture_fill *fill);
     void (*generate_mipmaps)(struct be *be, be_handle_t texture);
+
+    /* IOSurfaces: define creates or replaces (zero-filled host image); alias makes `local` show
+     * `remote`'s image (0x29); delete drops the id (an alias keeps the image alive). */
+    lagfx_status_t (*iosurface_define)(struct be *be,
+                                       uint32_t id,
+                                       const struct be_iosurface_desc *desc);
+    void (*iosurface_alias)(struct be *be, uint32_t local, uint32_t remote);
+    void (*iosurface_delete)(struct be *be, uint32_t id);
+
+    /* A present (0x02, 0x06, 0x07, layer-form 0x16): ordered after all work recorded before
+     * it. When the done callback of the flush that submits it runs, the frame is the port's
+     * newest (spec/api.md §5.7 "readable at the stamp"). A SURFACE source that does not exist,
+     * or REPEAT with no previous frame, produces no frame. */
+    void (*present)(struct be *be, const struct be_present *present);
+    /* Frames, for the VMM's reads (any thread, concurrent with the worker): the port's newest
+     * finished frame if its sequence is greater than `after` (0: any); false otherwise. */
+    bool (*frame_acquire)(struct be *be, uint32_t port, uint64_t after, struct be_frame *out);
+    void (*frame_release)(struct be *be, uint32_t port, const struct be_frame *frame);
+    /* The display of port is gone or reset: its frames are dropped (after releases). */
+    void (*display_drop)(struct be *be, uint32_t port);
 
     /* An ExecIndirect was dropped by a task fault: forget everything recorded since the last
      * flush (protocol.md §10.9). */

@@ -189,6 +189,51 @@ null_destroy(struct be *be)
     ut_free(be);
 }
 
+static lagfx_status_t
+null_iosurface_define(struct be *be, uint32_t id, const struct be_iosurface_desc *desc)
+{
+    (void)be, (void)id, (void)desc;
+    return LAGFX_OK;
+}
+
+static void
+null_iosurface_alias(struct be *be, uint32_t local, uint32_t remote)
+{
+    (void)be, (void)local, (void)remote;
+}
+
+static void
+null_iosurface_delete(struct be *be, uint32_t id)
+{
+    (void)be, (void)id;
+}
+
+static void
+null_present(struct be *be, const struct be_present *p)
+{
+    (void)be, (void)p;
+}
+
+/* The null backend renders nothing: there is never a frame (HEADLESS, spec/api.md §5.7). */
+static bool
+null_frame_acquire(struct be *be, uint32_t port, uint64_t after, struct be_frame *out)
+{
+    (void)be, (void)port, (void)after, (void)out;
+    return false;
+}
+
+static void
+null_frame_release(struct be *be, uint32_t port, const struct be_frame *frame)
+{
+    (void)be, (void)port, (void)frame;
+}
+
+static void
+null_display_drop(struct be *be, uint32_t port)
+{
+    (void)be, (void)port;
+}
+
 static const struct be_ops null_ops = {
     .buffer_create = null_buffer_create,
     .texture_create = null_texture_create,
@@ -233,6 +278,13 @@ static const struct be_ops null_ops = {
     .fill_buffer = null_fill_buffer,
     .fill_texture = null_fill_texture,
     .generate_mipmaps = null_handle,
+    .iosurface_define = null_iosurface_define,
+    .iosurface_alias = null_iosurface_alias,
+    .iosurface_delete = null_iosurface_delete,
+    .present = null_present,
+    .frame_acquire = null_frame_acquire,
+    .frame_release = null_frame_release,
+    .display_drop = null_display_drop,
     .discard = null_void,
     .flush = null_flush,
     .destroy = null_destroy,

@@ -522,6 +522,53 @@ rec_destroy(struct be *be)
     ut_free(r);
 }
 
+static lagfx_status_t
+rec_iosurface_define(struct be *be, uint32_t id, const struct be_iosurface_desc *d)
+{
+    emit(be, "iosurface_define id=%u %ux%u format=%u bpr=%u", id, d->width, d->height,
+         d->pixel_format, d->bytes_per_row);
+    return LAGFX_OK;
+}
+
+static void
+rec_iosurface_alias(struct be *be, uint32_t local, uint32_t remote)
+{
+    emit(be, "iosurface_alias local=%u remote=%u", local, remote);
+}
+
+static void
+rec_iosurface_delete(struct be *be, uint32_t id)
+{
+    emit(be, "iosurface_delete id=%u", id);
+}
+
+static void
+rec_present(struct be *be, const struct be_present *p)
+{
+    static const char *const src[] = { "surface", "pixels", "repeat" };
+    emit(be, "present port=%u source=%s surface=%u %ux%u pitch=%u", p->port,
+         p->source < 3 ? src[p->source] : "?", p->surface_id, p->width, p->height, p->pitch);
+}
+
+static bool
+rec_frame_acquire(struct be *be, uint32_t port, uint64_t after, struct be_frame *out)
+{
+    (void)be, (void)port, (void)after, (void)out;
+    return false;
+}
+
+static void
+rec_frame_release(struct be *be, uint32_t port, const struct be_frame *frame)
+{
+    (void)be, (void)port, (void)frame;
+}
+
+static void
+rec_display_drop(struct be *be, uint32_t port)
+{
+    emit(be, "display_drop port=%u", port);
+}
+
 static const struct be_ops rec_ops = {
     .buffer_create = rec_buffer_create,
     .texture_create = rec_texture_create,
@@ -566,6 +613,13 @@ static const struct be_ops rec_ops = {
     .fill_buffer = rec_fill_buffer,
     .fill_texture = rec_fill_texture,
     .generate_mipmaps = rec_generate_mipmaps,
+    .iosurface_define = rec_iosurface_define,
+    .iosurface_alias = rec_iosurface_alias,
+    .iosurface_delete = rec_iosurface_delete,
+    .present = rec_present,
+    .frame_acquire = rec_frame_acquire,
+    .frame_release = rec_frame_release,
+    .display_drop = rec_display_drop,
     .discard = rec_discard,
     .flush = rec_flush,
     .destroy = rec_destroy,
