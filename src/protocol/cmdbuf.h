@@ -41,6 +41,10 @@ struct proto_decode_env {
      * recording). */
     void (*stream_hook)(void *user, uint32_t entry, uint64_t va, const uint8_t *bytes, size_t len);
     void *stream_user;
+    /* Optional: a texture that views IOSurface `id` is named as a destination (colour or
+     * resolve attachment, blit destination, compute-bound texture): protocol.md §15.5 (a). */
+    void (*surface_written)(void *user, uint32_t id);
+    void *surface_user;
     uint64_t inner_commands;    /* out: inner commands decoded */
     uint64_t shared_as_render;  /* out: 0x86/0x87 classed render (§10.7) */
     uint64_t shared_as_compute; /* out: 0x86/0x87 classed compute */
@@ -85,8 +89,7 @@ void proto_task_object_drop(struct proto_task *task, struct be *be, uint32_t ref
 /* SynchronizeResources with ids (§8.2 0x22/0x42): each listed texture's host contents are
  * written back to guest memory when the backend's work completes (buffers are coherent);
  * unresolved refs are skipped (DR3). Never faults the task. */
-lagfx_status_t proto_cmdbuf_synchronize(struct proto_decode_env *env,
-                                        const uint32_t *refs,
-                                        uint32_t count);
+lagfx_status_t
+proto_cmdbuf_synchronize(struct proto_decode_env *env, const uint32_t *refs, uint32_t count);
 
 #endif /* LAGFX_PROTOCOL_CMDBUF_H */

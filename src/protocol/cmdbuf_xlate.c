@@ -47,6 +47,8 @@ proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size
         .op_counts = env->op_counts,
         .stream_hook = env->trace ? record_stream : NULL,
         .stream_user = env,
+        .surface_written = env->surface_written,
+        .surface_user = env->surface_user,
     };
     lagfx_status_t st = proto_cmdbuf_exec(&d, payload, len);
     env->inner_commands = d.inner_commands;

@@ -70,6 +70,8 @@ struct proto_sink {
     void (*cursor_glyph)(void *user, uint32_t port, const lagfx_cursor_image_t *image);
     void (*cursor_show)(void *user, uint32_t port, bool visible);
     void (*cursor_move)(void *user, uint32_t port, uint16_t x, uint16_t y);
+    /* A present's work finished: the backend may have a new newest frame for port. */
+    void (*frame_ready)(void *user, uint32_t port);
 };
 
 struct proto_dev_config {

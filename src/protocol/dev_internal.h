@@ -68,6 +68,8 @@ struct proto_display {
     bool cursor_seen;
     bool glyph_hot_valid;
     uint16_t glyph_hot_x, glyph_hot_y;
+    bool prev_from_a; /* display 0: the previous frame came from IOSurface 1 (§15.5 a) */
+    bool has_frame;   /* a frame was presented since the last 0x01 */
     /* Readable from any thread. */
     atomic_bool online;
     atomic_bool cursor_visible;
@@ -135,6 +137,7 @@ struct proto_dev {
 
     _Atomic uint64_t guest_faults;
 
+    bool scanout_drawn; /* IOSurface 1 named as a destination since its (re)creation (§15.5) */
     /* IOSurfaces (§14): owned by the worker; ids are device-global. */
     struct proto_iosurface *iosurfaces; /* PROTO_MAX_IOSURFACES slots, hashed by id */
     uint32_t iosurface_live;
@@ -154,6 +157,11 @@ uint32_t proto_stamp_next(uint32_t cur, uint32_t target);
 uint32_t proto_cq_push(struct proto_dev *dev, uint32_t ch, uint32_t stamp, bool plausible_only);
 /* Marks a command's work finished and writes every stamp now complete in order. */
 void proto_cq_done(struct proto_dev *dev, uint32_t ch, uint32_t token);
+/* Submits what the backend recorded and completes cmd's stamp (in channel order) when that
+ * work has finished; with frame_port < PROTO_CHANNELS... a display index (0-7), the sink's
+ * frame_ready runs first, once the frame is the port's newest. Sets cmd->async. Worker. */
+struct proto_outer;
+void proto_complete_after_flush(struct proto_dev *dev, struct proto_outer *cmd, int frame_port);
 /* Drops everything queued (reset, stop). */
 void proto_cq_clear(struct proto_dev *dev);
 /* Sets pending bits and asks for an interrupt. */
@@ -199,6 +207,8 @@ struct proto_iosurface *proto_iosurface_scanout(struct proto_dev *dev);
 /* Display 0's current mode changed: IOSurface 1 is recreated, zero-filled (§14). Worker. */
 void proto_iosurface_resize_scanout(struct proto_dev *dev);
 void proto_iosurfaces_drop_all(struct proto_dev *dev);
+/* Decoder hook: a destination texture views IOSurface id (§15.5 source a). Worker. */
+void proto_surface_written(void *dev, uint32_t id);
 uint32_t proto_iosurface_count(struct proto_dev *dev);
 
 /* ---- display.c ---- */
@@ -211,11 +221,13 @@ void proto_display_reset(struct proto_dev *dev);
 void proto_display_swap_mapping(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
 void proto_display_cursor_show_move(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
 void proto_display_cursor_glyph(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
-void proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
-void proto_display_present(struct proto_dev *dev,
-                           uint32_t channel,
-                           uint32_t opcode,
-                           struct mem_reader *r);
+/* Both return the display index whose frame the command produces (its stamp then waits for
+ * the backend), or -1 when none. */
+int proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_reader *r);
+int proto_display_present(struct proto_dev *dev,
+                          uint32_t channel,
+                          uint32_t opcode,
+                          struct mem_reader *r);
 
 static inline void
 proto_dev_wake(struct proto_dev *dev, uint32_t bits)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend.h"
 #include "memory/reader.h"
 #include "protocol/dev_internal.h"
 #include "util/alloc.h"
@@ -184,6 +185,7 @@ proto_display_reset(struct proto_dev *dev)
         d->subring_count = 0;
         d->cur_width = d->cur_height = 0;
         d->swap_valid = d->cursor_seen = d->glyph_hot_valid = false;
+        d->prev_from_a = d->has_frame = false;
         atomic_store(&d->online, false);
         atomic_store(&d->cursor_visible, false);
         atomic_store(&d->cursor_pos, 0xFFFFFFFFu);
@@ -476,7 +478,7 @@ proto_display_cursor_glyph(struct proto_dev *dev, uint32_t channel, struct mem_r
 #define LEGACY_HEAD  12u
 #define LEGACY_BYTES 32u
 
-void
+int
 proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_reader *r)
 {
     /* C29: layer form iff payload = 16 + 44·(u32 at +8); legacy iff 12 + 32·(u32 at +8). */
@@ -485,7 +487,7 @@ proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_r
         ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, ns, 0x16,
                             "dev=%s ch=%u DisplayTransaction3: %zu bytes", dev->cfg.label, channel,
                             r->size);
-        return;
+        return -1;
     }
     uint32_t count = mem_le32(r->p + 8);
     if (count <= PROTO_MAX_LAYERS && r->size == LAYER_HEAD + (uint64_t)LAYER_BYTES * count) {
@@ -493,13 +495,22 @@ proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_r
         uint32_t id = mem_read_u32(r);
         uint32_t port = command_port(dev, channel, 0x16, id);
         if (port == UINT32_MAX)
-            return;
+            return -1;
         /* Layers are composed into a frame by the backend (Vulkan issue); here the present
          * is counted and announced like 0x02 (§4). */
         atomic_fetch_add(&dev->displays[port].guest_presents, 1);
         proto_irq_set(dev, 0, 1u << port);
         UT_TRACE(dev->cfg.log_dev, "display", "dev=%s display=%u DisplayTransaction3 layers=%u",
                  dev->cfg.label, port, count);
+        /* Composing the layers needs a backend compose op: not yet (docs/STATUS.md). A host
+         * limitation, not the guest's fault: logged once, not counted. */
+        static atomic_bool warned;
+        if (ut_once(&warned))
+            UT_WARN(dev->cfg.log_dev, "display",
+                    "dev=%s display=%u DisplayTransaction3 layer composition not implemented: "
+                    "no frame",
+                    dev->cfg.label, port);
+        return -1;
     } else if ((uint64_t)r->size == LEGACY_HEAD + (uint64_t)LEGACY_BYTES * count) {
         UT_DEBUG(dev->cfg.log_dev, "display",
                  "dev=%s ch=%u DisplayTransaction3 legacy form, "
@@ -511,9 +522,53 @@ proto_display_transaction3(struct proto_dev *dev, uint32_t channel, struct mem_r
                             "neither form",
                             dev->cfg.label, channel, r->size, count);
     }
+    return -1;
 }
 
-void
+/* Frame pixels from guest memory for BE_PRESENT_PIXELS: a GPA range (0x02's framebuffer) or a
+ * display address (the swap buffer, kernel-task VA first, §15.7). */
+struct pixel_source {
+    struct be_backing b;
+    struct proto_dev *dev;
+    uint64_t addr;
+    bool gpa_only;
+};
+
+static bool
+pixel_read(const struct be_backing *b, uint64_t off, void *dst, size_t len)
+{
+    const struct pixel_source *ps = (const struct pixel_source *)b;
+    if (off > b->length || len > b->length - off) {
+        memset(dst, 0, len);
+        return false;
+    }
+    if (ps->gpa_only)
+        return mem_guest_read(ps->dev->cfg.guest, ps->addr + off, dst, len);
+    if (!display_read(ps->dev, ps->addr + off, dst, len)) {
+        memset(dst, 0, len);
+        return false;
+    }
+    return true;
+}
+
+/* The current mode of port (§15.1): the last 0x12, else the preferred mode, else 1080p. */
+static void
+current_mode(struct proto_dev *dev, uint32_t port, uint32_t *w, uint32_t *h)
+{
+    struct proto_display *d = &dev->displays[port];
+    if (d->cur_width) {
+        *w = d->cur_width;
+        *h = d->cur_height;
+        return;
+    }
+    pthread_mutex_lock(&dev->disp_lock);
+    bool have = d->plugged && d->mode_count;
+    *w = have ? d->modes[0].width : 1920;
+    *h = have ? d->modes[0].height : 1080;
+    pthread_mutex_unlock(&dev->disp_lock);
+}
+
+int
 proto_display_present(struct proto_dev *dev,
                       uint32_t channel,
                       uint32_t opcode,
@@ -525,20 +580,75 @@ proto_display_present(struct proto_dev *dev,
         ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, UT_NS_PIPE, opcode,
                             "dev=%s ch=%u op=0x%x display=%u: the channel wins (%u)",
                             dev->cfg.label, channel, opcode, id, port);
-    uint32_t surface = 0;
-    if (opcode == 0x06)
-        surface = mem_read_u32(r);
-    else if (opcode == 0x07) {
-        (void)mem_read_u32(r); /* +4 plane */
-        surface = mem_read_u32(r);
-    } else if (port == 0)
-        surface = 1; /* 0x02 on display 0 may show IOSurface 1 (§15.5 source a) */
-    if (surface == 1)
-        proto_iosurface_scanout(dev); /* created on first reference (§14) */
-    /* The frame itself comes from the backend (Vulkan issue); the present is counted and the
-     * pending bits of §4 are set with the stamp. */
-    atomic_fetch_add(&dev->displays[port].guest_presents, 1);
-    proto_irq_set(dev, 0, 1u << port);
-    UT_TRACE(dev->cfg.log_dev, "display", "dev=%s ch=%u op=0x%x present display=%u surface=%u",
-             dev->cfg.label, channel, opcode, port, surface);
+    struct proto_display *d = &dev->displays[port];
+    atomic_fetch_add(&d->guest_presents, 1);
+    proto_irq_set(dev, 0, 1u << port); /* §4: with the stamp */
+
+    struct be_present p = { .port = port };
+    struct pixel_source ps = { .b = { .read = pixel_read }, .dev = dev };
+    uint32_t w, h;
+    current_mode(dev, port, &w, &h);
+    if (opcode == 0x02) {
+        uint32_t fb_pfn = mem_read_u32(r);
+        /* §15.5: (a) IOSurface 1 for display 0 once drawn (and ever after it was shown),
+         * (b) the guest framebuffer at fb PFN, (c) the swap buffer, (d) the previous frame. */
+        if (port == 0 && (dev->scanout_drawn || d->prev_from_a)) {
+            struct proto_iosurface *s1 = proto_iosurface_scanout(dev);
+            p.source = BE_PRESENT_SURFACE;
+            p.surface_id = 1;
+            if (s1) {
+                w = s1->width;
+                h = s1->height;
+            }
+            d->prev_from_a = true;
+        } else if (fb_pfn && mem_guest_contains(dev->cfg.guest, (uint64_t)fb_pfn << 12,
+                                                (uint64_t)w * 4 * h)) {
+            p.source = BE_PRESENT_PIXELS;
+            ps.addr = (uint64_t)fb_pfn << 12;
+            ps.gpa_only = true;
+            p.pitch = w * 4;
+        } else if (d->swap_valid) {
+            p.source = BE_PRESENT_PIXELS;
+            ps.addr = d->swap_addr;
+            p.pitch = d->swap_pitch;
+        } else {
+            p.source = BE_PRESENT_REPEAT;
+        }
+        if (port == 0 && p.surface_id != 1 && fb_pfn == 0 && !d->swap_valid)
+            proto_iosurface_scanout(dev); /* a 0x02 references surface 1 (§14) */
+    } else {
+        uint32_t surface;
+        if (opcode == 0x06) {
+            surface = mem_read_u32(r); /* +4 surface, +8 plane */
+        } else {
+            (void)mem_read_u32(r); /* 0x07: +4 plane, +8 surface */
+            surface = mem_read_u32(r);
+        }
+        struct proto_iosurface *s =
+            surface == 1 ? proto_iosurface_scanout(dev) : proto_iosurface_get(dev, surface);
+        if (!s) {
+            ut_guest_error_once(&dev->errs, UT_GERR_DISPLAY, UT_NS_PIPE, opcode,
+                                "dev=%s ch=%u op=0x%x surface %u unknown: no frame", dev->cfg.label,
+                                channel, opcode, surface);
+            return -1;
+        }
+        p.source = BE_PRESENT_SURFACE;
+        p.surface_id = surface;
+        w = s->width;
+        h = s->height;
+        if (port == 0)
+            d->prev_from_a = surface == 1 || s->alias_of == 1;
+    }
+    p.width = w;
+    p.height = h;
+    if (p.source == BE_PRESENT_PIXELS) {
+        ps.b.length = (uint64_t)p.pitch * h;
+        p.pixels = &ps.b;
+    }
+    d->has_frame = true;
+    dev->cfg.be->ops->present(dev->cfg.be, &p);
+    UT_TRACE(dev->cfg.log_dev, "display",
+             "dev=%s ch=%u op=0x%x present display=%u source=%u surface=%u %ux%u", dev->cfg.label,
+             channel, opcode, port, p.source, p.surface_id, w, h);
+    return (int)port;
 }

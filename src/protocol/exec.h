@@ -35,7 +35,10 @@ struct proto_exec_env {
     uint32_t display_width;       /* display 0's current width (TEX1 fallback); 0 = none */
     uint64_t *op_counts;          /* optional per-inner-opcode counters, or NULL */
     struct proto_trace *trace;    /* wire recording, or NULL */
-    uint64_t inner_commands;      /* out: inner commands decoded (stats) */
+    /* Optional: a destination texture views IOSurface id (protocol.md §15.5 a). */
+    void (*surface_written)(void *user, uint32_t id);
+    void *surface_user;
+    uint64_t inner_commands; /* out: inner commands decoded (stats) */
 };
 
 /*

@@ -152,4 +152,12 @@ proto_obj_expect(struct proto_dec *d, uint32_t ref, uint32_t kinds)
     return proto_obj_reject(d, ref, obj);
 }
 
+/* Reports a destination texture that views an IOSurface (protocol.md §15.5 source a). */
+static inline void
+proto_note_written(struct proto_dec *d, const struct proto_obj *tex)
+{
+    if (tex && tex->u.tex.iosurface && d->env->surface_written)
+        d->env->surface_written(d->env->surface_user, tex->u.tex.iosurface);
+}
+
 #endif /* LAGFX_PROTOCOL_INNER_H */

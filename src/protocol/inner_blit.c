@@ -89,6 +89,8 @@ buffer_texture(struct proto_dec *d,
     c->buffer = b->handle;
     c->texture = t->handle;
     if (to_texture)
+        proto_note_written(d, t);
+    if (to_texture)
         d->ops->copy_buffer_to_texture(d->be, c);
     else
         d->ops->copy_texture_to_buffer(d->be, c);
@@ -203,6 +205,7 @@ texture_copy(struct proto_dec *d, uint32_t sref, uint32_t dref, struct be_textur
     }
     c->src = s->handle;
     c->dst = t->handle;
+    proto_note_written(d, t);
     d->ops->copy_texture(d->be, c);
 }
 
@@ -314,6 +317,7 @@ b_FillTextureWithColor(struct proto_dec *d, const struct mem_reader *b, uint32_t
     }
     if (!texture_region_ok(d, t, f.slice, f.level, f.origin, f.size))
         return;
+    proto_note_written(d, t);
     d->ops->fill_texture(d->be, &f);
 }
 
@@ -323,8 +327,10 @@ b_GenerateMipmaps(struct proto_dec *d, const struct mem_reader *b, uint32_t n)
     if (!blit_ready(d))
         return;
     struct proto_obj *t = proto_obj_expect(d, GET(b, GenerateMipmaps, textureRef), TEX);
-    if (t)
+    if (t) {
+        proto_note_written(d, t);
         d->ops->generate_mipmaps(d->be, t->handle);
+    }
 }
 
 static void

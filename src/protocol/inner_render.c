@@ -121,6 +121,8 @@ proto_bind_textures(struct proto_dec *d,
         uint32_t ref = GET(&e, E4, ref);
         struct proto_obj *o = ref ? proto_obj_expect(d, ref, TEX_KINDS) : NULL;
         bool ok = !ref || o;
+        if (o && stage == BE_STAGE_COMPUTE) /* a dispatch may write it (§15.5 a) */
+            proto_note_written(d, o);
         if (ok)
             h[run++] = o ? o->handle : BE_NULL_HANDLE;
         if (!ok || i + 1 == n) {

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "backend.h"
 #include "memory/reader.h"
 #include "protocol/dev_internal.h"
 #include "util/alloc.h"
@@ -68,8 +69,34 @@ alloc_record(struct proto_dev *dev, uint32_t id)
 static void
 drop_record(struct proto_dev *dev, struct proto_iosurface *s)
 {
+    dev->cfg.be->ops->iosurface_delete(dev->cfg.be, s->id);
     s->live = false;
     dev->iosurface_live--;
+}
+
+/* (Re)creates the backend's zero-filled image of s. */
+static void
+define_image(struct proto_dev *dev, struct proto_iosurface *s)
+{
+    struct be_iosurface_desc d = { s->width, s->height, s->format, s->pitch };
+    if (dev->cfg.be->ops->iosurface_define(dev->cfg.be, s->id, &d) != LAGFX_OK)
+        UT_ERROR(dev->cfg.log_dev, "display", "dev=%s IOSurface %u %ux%u: no host image",
+                 dev->cfg.label, s->id, s->width, s->height);
+    if (s->id == 1)
+        dev->scanout_drawn = false; /* §15.5: counted since the last (re)creation */
+}
+
+void
+proto_surface_written(void *vdev, uint32_t id)
+{
+    struct proto_dev *dev = vdev;
+    if (id == 1) {
+        dev->scanout_drawn = true;
+        return;
+    }
+    struct proto_iosurface *s = proto_iosurface_get(dev, id);
+    if (s && s->alias_of == 1)
+        dev->scanout_drawn = true;
 }
 
 /* Display 0's current-mode size (§15.1): the last 0x12, else the preferred mode, else 1080p. */
@@ -109,6 +136,7 @@ proto_iosurface_scanout(struct proto_dev *dev)
     if (!s)
         return NULL;
     set_scanout_geometry(dev, s);
+    define_image(dev, s);
     UT_DEBUG(dev->cfg.log_dev, "display", "dev=%s IOSurface 1 created %ux%u", dev->cfg.label,
              s->width, s->height);
     return s;
@@ -120,12 +148,19 @@ proto_iosurface_resize_scanout(struct proto_dev *dev)
     struct proto_iosurface *s = proto_iosurface_get(dev, 1);
     if (!s)
         return;
-    set_scanout_geometry(dev, s); /* recreated zero-filled: the backend sees a new size */
+    uint32_t w = s->width, h = s->height;
+    set_scanout_geometry(dev, s);
+    if (s->width != w || s->height != h)
+        define_image(dev, s); /* recreated zero-filled at the new size */
 }
 
 void
 proto_iosurfaces_drop_all(struct proto_dev *dev)
 {
+    for (uint32_t i = 0; dev->iosurfaces && i < PROTO_MAX_IOSURFACES; i++) {
+        if (dev->iosurfaces[i].live)
+            drop_record(dev, &dev->iosurfaces[i]);
+    }
     ut_free(dev->iosurfaces);
     dev->iosurfaces = NULL;
     dev->iosurface_live = 0;
@@ -205,6 +240,7 @@ proto_op_iosurface(struct proto_dev *dev, uint32_t channel, uint32_t opcode, str
         s->pitch = pitch;
         s->size = size;
         s->alias_of = 0;
+        define_image(dev, s);
         return;
     }
     case 0x28: { /* LookupIOSurface: make sure it exists; id 1 is created on demand */
@@ -239,6 +275,7 @@ proto_op_iosurface(struct proto_dev *dev, uint32_t channel, uint32_t opcode, str
         s->id = local;
         s->live = true;
         s->alias_of = target;
+        dev->cfg.be->ops->iosurface_alias(dev->cfg.be, local, target);
         return;
     }
     default:

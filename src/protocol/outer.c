@@ -181,7 +181,9 @@ op_cursor_glyph(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reade
 static void
 op_transaction3(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
-    proto_display_transaction3(dev, cmd->channel, r);
+    int port = proto_display_transaction3(dev, cmd->channel, r);
+    if (port >= 0)
+        proto_complete_after_flush(dev, cmd, port);
 }
 
 void
@@ -424,19 +426,6 @@ op_invalidate_all(struct proto_dev *dev, struct proto_outer *cmd, struct mem_rea
     }
 }
 
-struct exec_done {
-    struct proto_dev *dev;
-    uint32_t channel, token;
-};
-
-static void
-exec_complete(void *arg)
-{
-    struct exec_done *d = arg;
-    proto_cq_done(d->dev, d->channel, d->token);
-    ut_free(d);
-}
-
 static void
 op_synchronize(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
@@ -476,12 +465,7 @@ op_synchronize(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader
     }
     mem_xlate_end(x);
     /* The stamp waits for the write-backs: complete through the backend, in order. */
-    struct exec_done *d = ut_malloc(sizeof(*d));
-    if (!d)
-        return;
-    *d = (struct exec_done){ dev, cmd->channel, cmd->token };
-    cmd->async = true;
-    dev->cfg.be->ops->flush(dev->cfg.be, exec_complete, d);
+    proto_complete_after_flush(dev, cmd, -1);
 }
 
 /* 0x22 / 0x39 on channels 1-4: a 20-byte trailer at the END of the payload (§8.3). */
@@ -548,6 +532,8 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
         .errs = &dev->errs,
         .display_width = dev->displays[0].cur_width,
         .trace = dev->cfg.trace,
+        .surface_written = proto_surface_written,
+        .surface_user = dev,
     };
     lagfx_status_t st = proto_exec_indirect(&env, r->p, r->size);
     mem_xlate_end(x);
@@ -562,14 +548,7 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
             dev->cfg.sink.guest_fault(dev->cfg.sink.user);
         return;
     }
-    struct exec_done *d = ut_malloc(sizeof(*d));
-    if (!d) {
-        UT_ERROR(dev->cfg.log_dev, "cmdbuf", "dev=%s: out of memory", dev->cfg.label);
-        return; /* completes synchronously: the backend still runs the work in order */
-    }
-    *d = (struct exec_done){ dev, cmd->channel, cmd->token };
-    cmd->async = true;
-    dev->cfg.be->ops->flush(dev->cfg.be, exec_complete, d);
+    proto_complete_after_flush(dev, cmd, -1);
 }
 
 /* ---- GetDeviceInfo2 (§8.5) ---- */
@@ -684,5 +663,7 @@ op_define_subring(struct proto_dev *dev, struct proto_outer *cmd, struct mem_rea
 static void
 op_present(struct proto_dev *dev, struct proto_outer *cmd, struct mem_reader *r)
 {
-    proto_display_present(dev, cmd->channel, cmd->opcode, r);
+    int port = proto_display_present(dev, cmd->channel, cmd->opcode, r);
+    if (port >= 0)
+        proto_complete_after_flush(dev, cmd, port);
 }

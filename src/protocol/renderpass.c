@@ -54,12 +54,14 @@ attachment(struct proto_dec *d,
     }
     a->texture = tex->handle;
     a->clear = load == 2;
+    proto_note_written(d, tex);
     struct proto_obj *res = NULL;
     uint32_t rref = GET(&r, RPAtt, resolveTexture);
     if (rref)
         res = proto_obj_expect(d, rref, PROTO_KIND_BIT(PROTO_OBJ_TEXTURE));
     bool resolve = store == 2 || store == 3;
     if (resolve && res) {
+        proto_note_written(d, res);
         a->resolve = res->handle;
         a->resolve_level = GET(&r, RPAtt, resolveLevel);
         a->resolve_slice = GET(&r, RPAtt, resolveSlice);

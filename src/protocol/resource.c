@@ -291,6 +291,7 @@ make_texture(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc, ui
     if (d->ops->texture_create(d->be, &td, &obj->handle) != LAGFX_OK)
         return;
     obj->u.tex.format = td.pixel_format;
+    obj->u.tex.iosurface = td.iosurface_id;
     obj->u.tex.type = td.texture_type;
     obj->u.tex.width = td.width;
     obj->u.tex.height = td.height;

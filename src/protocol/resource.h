@@ -60,6 +60,7 @@ struct proto_obj {
         } buf;
         struct {
             uint32_t format, type, width, height, levels, layers, samples;
+            uint32_t iosurface; /* TEX1 iosurfaceId (views: the parent's); 0 = own image */
         } tex;
         struct {
             uint32_t stage;

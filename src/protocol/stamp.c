@@ -8,8 +8,10 @@
  */
 #include <string.h>
 
+#include "backend.h"
 #include "protocol/dev_internal.h"
 #include "protocol/trace.h"
+#include "util/alloc.h"
 #include "util/log.h"
 
 uint32_t
@@ -138,4 +140,39 @@ proto_cq_clear(struct proto_dev *dev)
         dev->cq[i].head = dev->cq[i].tail;
     pthread_cond_broadcast(&dev->cq_cond);
     pthread_mutex_unlock(&dev->cq_lock);
+}
+
+struct after_flush {
+    struct proto_dev *dev;
+    uint32_t channel, token;
+    int frame_port;
+};
+
+static void
+after_flush_done(void *arg)
+{
+    struct after_flush *a = arg;
+    struct proto_dev *dev = a->dev;
+    /* The frame is the newest before the stamp is visible (spec/api.md §5.7). */
+    if (a->frame_port >= 0 && dev->cfg.sink.frame_ready)
+        dev->cfg.sink.frame_ready(dev->cfg.sink.user, (uint32_t)a->frame_port);
+    proto_cq_done(dev, a->channel, a->token);
+    ut_free(a);
+}
+
+void
+proto_complete_after_flush(struct proto_dev *dev, struct proto_outer *cmd, int frame_port)
+{
+    struct after_flush *a = ut_malloc(sizeof(*a));
+    if (!a) {
+        /* Out of memory: submit anyway and complete in order right away; the backend still
+         * runs the work before anything recorded later. */
+        UT_ERROR(dev->cfg.log_dev, "stamp", "dev=%s: out of memory for a completion",
+                 dev->cfg.label);
+        dev->cfg.be->ops->flush(dev->cfg.be, NULL, NULL);
+        return;
+    }
+    *a = (struct after_flush){ dev, cmd->channel, cmd->token, frame_port };
+    cmd->async = true;
+    dev->cfg.be->ops->flush(dev->cfg.be, after_flush_done, a);
 }
