@@ -34,6 +34,18 @@ struct lagfx_display {
     /* Under dev->lock. */
     bool dead; /* freed inside a callback: memory goes after it */
     struct lagfx_display *zombie_next;
+
+    /* Frames: under frame_lock (read_frame from any thread, frame_ready from the worker). */
+    pthread_mutex_t frame_lock;
+    uint64_t last_returned;  /* sequence of the last frame read_frame/export returned */
+    uint64_t mode_sequence;  /* first sequence of the current mode (READ_LATEST) */
+    uint64_t last_notified;  /* newest sequence a new_frame was queued for */
+    uint64_t frames_dropped; /* frames that were never returned */
+    uint32_t mode_w, mode_h; /* last mode reported by mode_changed; 0 = none yet */
+    /* Cursor glyph for compositing (READ_WITH_CURSOR, or no cursor_glyph callback). */
+    uint8_t *glyph;
+    uint32_t glyph_w, glyph_h, glyph_stride;
+    uint16_t glyph_hot_x, glyph_hot_y;
 };
 
 struct lagfx_device {
@@ -100,6 +112,8 @@ extern lagfx_status_t (*api_test_backend_new)(struct be **out);
 /* ---- display.c ---- */
 /* Frees displays that were freed inside a callback (event delivery, after each callback). */
 void api_display_reap(lagfx_device_t *dev);
+/* Keeps a copy of the port's cursor glyph for compositing into frames. Worker thread. */
+void api_display_keep_glyph(lagfx_device_t *dev, uint32_t port, const lagfx_cursor_image_t *img);
 /* Frees every display of the device (device_free). */
 void api_display_free_all(lagfx_device_t *dev);
 

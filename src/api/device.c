@@ -96,10 +96,54 @@ sink_cursor_move(void *user, uint32_t port, uint16_t x, uint16_t y)
     api_events_push(dev->events, &e);
 }
 
+/* The worker finished a present: queue mode_changed when the frame's size differs from the
+ * last reported mode, then new_frame (at most one undelivered). Worker thread. */
+static void
+sink_frame_ready(void *user, uint32_t port)
+{
+    lagfx_device_t *dev = user;
+    pthread_mutex_lock(&dev->lock);
+    lagfx_display_t *d = port < LAGFX_MAX_DISPLAY_PORTS ? dev->displays[port] : NULL;
+    if (d && d->dead)
+        d = NULL;
+    pthread_mutex_unlock(&dev->lock);
+    if (!d)
+        return;
+    struct be_frame f;
+    if (!dev->be->ops->frame_acquire(dev->be, port, 0, &f))
+        return; /* no frame came of it (unknown surface, nothing to repeat) */
+    dev->be->ops->frame_release(dev->be, port, &f);
+    pthread_mutex_lock(&d->frame_lock);
+    bool fresh = f.sequence > d->last_notified;
+    bool mode = f.width != d->mode_w || f.height != d->mode_h;
+    if (fresh)
+        d->last_notified = f.sequence;
+    if (mode) {
+        d->mode_w = f.width;
+        d->mode_h = f.height;
+        d->mode_sequence = f.sequence;
+    }
+    pthread_mutex_unlock(&d->frame_lock);
+    if (mode) {
+        /* mode_changed precedes the first frame of a new size (api.md §4.3). */
+        struct api_event e = { .kind = API_EV_MODE_CHANGED,
+                               .port = port,
+                               .a = f.width,
+                               .b = f.height,
+                               .c = LAGFX_FORMAT_ARGB8888 };
+        api_events_push(dev->events, &e);
+    }
+    if (fresh) {
+        struct api_event e = { .kind = API_EV_NEW_FRAME, .port = port };
+        api_events_push(dev->events, &e);
+    }
+}
+
 static void
 sink_cursor_glyph(void *user, uint32_t port, const lagfx_cursor_image_t *image)
 {
     lagfx_device_t *dev = user;
+    api_display_keep_glyph(dev, port, image);
     size_t len = (size_t)image->stride * image->height;
     void *copy = ut_malloc(len); /* valid until its callback returns */
     if (!copy) {
@@ -277,7 +321,8 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
                   .display_changed = sink_display_changed,
                   .cursor_glyph = sink_cursor_glyph,
                   .cursor_show = sink_cursor_show,
-                  .cursor_move = sink_cursor_move },
+                  .cursor_move = sink_cursor_move,
+                  .frame_ready = sink_frame_ready },
     };
     st = proto_dev_new(&cfg, &dev->proto);
     if (st != LAGFX_OK)
@@ -326,6 +371,18 @@ lagfx_device_reset(lagfx_device_t *dev)
     }
     proto_trace_api(dev->trace, TRACE_API_RESET, 0, NULL, 0);
     proto_dev_reset(dev->proto);
+    /* Frames of the old session go; the next frame announces its mode again. */
+    pthread_mutex_lock(&dev->lock);
+    for (uint32_t i = 0; i < LAGFX_MAX_DISPLAY_PORTS; i++) {
+        lagfx_display_t *d = dev->displays[i];
+        if (!d)
+            continue;
+        dev->be->ops->display_drop(dev->be, i);
+        pthread_mutex_lock(&d->frame_lock);
+        d->mode_w = d->mode_h = 0;
+        pthread_mutex_unlock(&d->frame_lock);
+    }
+    pthread_mutex_unlock(&dev->lock);
     pthread_mutex_lock(&dev->lock);
     dev->state = LAGFX_DEVICE_RUNNING;
     dev->fresh = false;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "backend.h"
 #include "protocol/dev.h"
 #include "protocol/trace.h"
 #include "util/alloc.h"
@@ -111,10 +112,12 @@ lagfx_display_new(lagfx_device_t *dev,
     d->height_mm = desc->height_mm ? desc->height_mm : 300;
     if (desc->callbacks)
         memcpy(&d->cb, desc->callbacks, sizeof(d->cb));
+    pthread_mutex_init(&d->frame_lock, NULL);
 
     pthread_mutex_lock(&dev->lock);
     if (dev->displays[port]) {
         pthread_mutex_unlock(&dev->lock);
+        pthread_mutex_destroy(&d->frame_lock);
         ut_free(d);
         return LAGFX_ERROR_BUSY;
     }
@@ -126,6 +129,41 @@ lagfx_display_new(lagfx_device_t *dev,
     }
     *display_out = d;
     return LAGFX_OK;
+}
+
+static void
+display_destroy(lagfx_display_t *d)
+{
+    d->magic = 0;
+    ut_free(d->glyph);
+    pthread_mutex_destroy(&d->frame_lock);
+    ut_free(d);
+}
+
+void
+api_display_keep_glyph(lagfx_device_t *dev, uint32_t port, const lagfx_cursor_image_t *img)
+{
+    size_t len = (size_t)img->stride * img->height;
+    uint8_t *copy = ut_malloc(len);
+    if (!copy)
+        return;
+    memcpy(copy, img->pixels, len);
+    pthread_mutex_lock(&dev->lock);
+    lagfx_display_t *d = port < LAGFX_MAX_DISPLAY_PORTS ? dev->displays[port] : NULL;
+    if (d && !d->dead) {
+        pthread_mutex_lock(&d->frame_lock);
+        ut_free(d->glyph);
+        d->glyph = copy;
+        copy = NULL;
+        d->glyph_w = img->width;
+        d->glyph_h = img->height;
+        d->glyph_stride = img->stride;
+        d->glyph_hot_x = img->hot_x;
+        d->glyph_hot_y = img->hot_y;
+        pthread_mutex_unlock(&d->frame_lock);
+    }
+    pthread_mutex_unlock(&dev->lock);
+    ut_free(copy);
 }
 
 /* Unlinks d from its port (dev->lock held). */
@@ -148,6 +186,7 @@ lagfx_display_free(lagfx_display_t *d)
     lagfx_device_t *dev = d->dev;
     proto_trace_api(dev->trace, TRACE_API_DISPLAY_UNPLUG, d->port, NULL, 0);
     proto_display_unplug(dev->proto, d->port);
+    dev->be->ops->display_drop(dev->be, d->port); /* reclaims its frames */
     pthread_mutex_lock(&dev->lock);
     unlink_locked(d);
     d->dead = true;
@@ -160,8 +199,7 @@ lagfx_display_free(lagfx_display_t *d)
     }
     pthread_mutex_unlock(&dev->lock);
     api_events_barrier(dev->events); /* no callback of it runs after we return */
-    d->magic = 0;
-    ut_free(d);
+    display_destroy(d);
 }
 
 void
@@ -173,8 +211,7 @@ api_display_reap(lagfx_device_t *dev)
     pthread_mutex_unlock(&dev->lock);
     while (z) {
         lagfx_display_t *next = z->zombie_next;
-        z->magic = 0;
-        ut_free(z);
+        display_destroy(z);
         z = next;
     }
 }
@@ -186,8 +223,7 @@ api_display_free_all(lagfx_device_t *dev)
     for (uint32_t i = 0; i < LAGFX_MAX_DISPLAY_PORTS; i++) {
         lagfx_display_t *d = dev->displays[i];
         if (d) {
-            d->magic = 0;
-            ut_free(d);
+            display_destroy(d);
             dev->displays[i] = NULL;
         }
     }
@@ -234,6 +270,10 @@ lagfx_display_get_info(lagfx_display_t *d, lagfx_display_info_t *info_out)
     if (st.cursor_visible)
         info.flags |= LAGFX_DISPLAY_INFO_CURSOR_VISIBLE;
     info.guest_present_count = st.guest_presents;
+    pthread_mutex_lock(&d->frame_lock);
+    info.host_present_count = d->last_notified;
+    info.frames_dropped = d->frames_dropped;
+    pthread_mutex_unlock(&d->frame_lock);
     if (st.online) {
         /* The guest driver enabled the display at the preferred mode (protocol.md §15.1). */
         info.flags |= LAGFX_DISPLAY_INFO_ONLINE;
@@ -244,6 +284,63 @@ lagfx_display_get_info(lagfx_display_t *d, lagfx_display_info_t *info_out)
     }
     memcpy(info_out, &info, sizeof(info));
     return LAGFX_OK;
+}
+
+/* One output pixel from a BGRA frame, bilinear at (fx, fy) in 16.16 source coordinates. */
+static uint32_t
+sample_bilinear(const struct be_frame *f, uint64_t fx, uint64_t fy)
+{
+    uint32_t x0 = (uint32_t)(fx >> 16), y0 = (uint32_t)(fy >> 16);
+    uint32_t x1 = x0 + 1 < f->width ? x0 + 1 : x0, y1 = y0 + 1 < f->height ? y0 + 1 : y0;
+    uint32_t ax = (uint32_t)(fx & 0xFFFF) >> 8, ay = (uint32_t)(fy & 0xFFFF) >> 8; /* 0-255 */
+    const uint8_t *r0 = f->pixels + (size_t)y0 * f->stride,
+                  *r1 = f->pixels + (size_t)y1 * f->stride;
+    uint32_t out = 0;
+    for (int c = 0; c < 4; c++) {
+        uint32_t p00 = r0[4 * x0 + c], p01 = r0[4 * x1 + c];
+        uint32_t p10 = r1[4 * x0 + c], p11 = r1[4 * x1 + c];
+        uint32_t top = p00 * (256 - ax) + p01 * ax, bot = p10 * (256 - ax) + p11 * ax;
+        uint32_t v = (top * (256 - ay) + bot * ay + (1u << 15)) >> 16;
+        out |= (v > 255 ? 255 : v) << (8 * c);
+    }
+    return out;
+}
+
+/* Straight-alpha source-over of the cursor glyph, hotspot at (cx, cy) in frame pixels, into the
+ * w x h destination that shows the frame scaled by (w / fw, h / fh). frame_lock held. */
+static void
+composite_cursor(const lagfx_display_t *d,
+                 uint8_t *dst,
+                 uint32_t stride,
+                 uint32_t w,
+                 uint32_t h,
+                 uint32_t fw,
+                 uint32_t fh,
+                 uint16_t cx,
+                 uint16_t cy)
+{
+    int64_t ox = ((int64_t)cx - d->glyph_hot_x) * w / fw,
+            oy = ((int64_t)cy - d->glyph_hot_y) * h / fh;
+    uint32_t gw = (uint32_t)((uint64_t)d->glyph_w * w / fw),
+             gh = (uint32_t)((uint64_t)d->glyph_h * h / fh);
+    for (uint32_t j = 0; j < gh; j++) {
+        int64_t y = oy + j;
+        if (y < 0 || y >= h)
+            continue;
+        uint32_t sy = (uint32_t)((uint64_t)j * fh / h);
+        for (uint32_t i = 0; i < gw; i++) {
+            int64_t x = ox + i;
+            if (x < 0 || x >= w)
+                continue;
+            uint32_t sx = (uint32_t)((uint64_t)i * fw / w);
+            const uint8_t *g = d->glyph + (size_t)sy * d->glyph_stride + 4 * (size_t)sx;
+            uint8_t *p = dst + (size_t)y * stride + 4 * (size_t)x;
+            uint32_t a = g[3];
+            for (int c = 0; c < 3; c++)
+                p[c] = (uint8_t)((g[c] * a + p[c] * (255 - a) + 127) / 255);
+            p[3] = (uint8_t)(a + p[3] * (255 - a) / 255);
+        }
+    }
 }
 
 LAGFX_API lagfx_status_t
@@ -261,16 +358,93 @@ lagfx_display_read_frame(lagfx_display_t *d,
         return LAGFX_ERROR_INVALID_ARGUMENT;
     if (dst->width || dst->height) {
         uint64_t stride = dst->stride ? dst->stride : (uint64_t)dst->width * 4;
-        if (stride < (uint64_t)dst->width * 4 || dst->height == 0 ||
+        if (stride < (uint64_t)dst->width * 4 || dst->height == 0 || dst->width == 0 ||
             dst->size < stride * (dst->height - 1) + (uint64_t)dst->width * 4)
             return LAGFX_ERROR_INVALID_ARGUMENT;
     }
+    lagfx_device_t *dev = d->dev;
     struct proto_display_state st;
-    proto_display_get_state(d->dev->proto, d->port, &st);
+    proto_display_get_state(dev->proto, d->port, &st);
     if (!st.plugged)
         return LAGFX_ERROR_BAD_STATE;
-    /* No frame exists until the Vulkan backend renders one (HEADLESS never renders). */
-    return LAGFX_NO_FRAME;
+
+    pthread_mutex_lock(&d->frame_lock);
+    uint64_t after = d->last_returned;
+    if (dst->flags & LAGFX_READ_LATEST) /* even if returned: anything since the mode was set */
+        after = d->mode_sequence ? d->mode_sequence - 1 : 0;
+    pthread_mutex_unlock(&d->frame_lock);
+    struct be_frame f;
+    if (!dev->be->ops->frame_acquire(dev->be, d->port, after, &f))
+        return LAGFX_NO_FRAME;
+
+    lagfx_status_t status = LAGFX_OK;
+    uint32_t w = dst->width ? dst->width : f.width, h = dst->height ? dst->height : f.height;
+    uint64_t stride = dst->stride ? dst->stride : (uint64_t)w * 4;
+    bool scale = w != f.width || h != f.height;
+    if (scale && !(dst->flags & LAGFX_READ_SCALE)) {
+        status = LAGFX_ERROR_SIZE_MISMATCH; /* the frame stays unread */
+    } else if (stride < (uint64_t)w * 4 || dst->size < stride * (h - 1) + (uint64_t)w * 4) {
+        status = LAGFX_ERROR_INVALID_ARGUMENT; /* a 0 width/height took the frame's size */
+    }
+    if (status == LAGFX_OK) {
+        uint32_t alpha = dst->format == LAGFX_FORMAT_ARGB8888 ? 0 : 0xFF000000u;
+        uint8_t *out = dst->pixels;
+        if (!scale) {
+            for (uint32_t y = 0; y < h; y++) {
+                const uint8_t *srow = f.pixels + (size_t)y * f.stride;
+                uint8_t *drow = out + (size_t)y * stride;
+                if (!alpha) {
+                    memcpy(drow, srow, (size_t)w * 4);
+                    continue;
+                }
+                for (uint32_t x = 0; x < w; x++) { /* one pass: copy and set X to 0xFF */
+                    uint32_t v;
+                    memcpy(&v, srow + 4 * (size_t)x, 4);
+                    v |= alpha;
+                    memcpy(drow + 4 * (size_t)x, &v, 4);
+                }
+            }
+        } else {
+            uint64_t sx = ((uint64_t)f.width << 16) / w, sy = ((uint64_t)f.height << 16) / h;
+            for (uint32_t y = 0; y < h; y++) {
+                uint8_t *drow = out + (size_t)y * stride;
+                uint64_t fy = y * sy + sy / 2;
+                fy = fy > (1u << 15) ? fy - (1u << 15) : 0;
+                for (uint32_t x = 0; x < w; x++) {
+                    uint64_t fx = x * sx + sx / 2;
+                    fx = fx > (1u << 15) ? fx - (1u << 15) : 0;
+                    uint32_t v = sample_bilinear(&f, fx, fy) | alpha;
+                    memcpy(drow + 4 * (size_t)x, &v, 4);
+                }
+            }
+        }
+        pthread_mutex_lock(&d->frame_lock);
+        bool cursor = (dst->flags & LAGFX_READ_WITH_CURSOR) || !d->cb.cursor_glyph;
+        if (cursor && st.cursor_visible && d->glyph && st.cursor_x != LAGFX_CURSOR_OFF_DISPLAY)
+            composite_cursor(d, out, (uint32_t)stride, w, h, f.width, f.height, st.cursor_x,
+                             st.cursor_y);
+        if (f.sequence > d->last_returned + 1 && d->last_returned)
+            d->frames_dropped += f.sequence - d->last_returned - 1;
+        if (f.sequence > d->last_returned)
+            d->last_returned = f.sequence;
+        pthread_mutex_unlock(&d->frame_lock);
+    }
+    if (info_out && (status == LAGFX_OK || status == LAGFX_ERROR_SIZE_MISMATCH)) {
+        lagfx_frame_info_t info;
+        memset(&info, 0, sizeof(info));
+        info.struct_size = info_out->struct_size;
+        info.width = f.width;
+        info.height = f.height;
+        info.format = LAGFX_FORMAT_ARGB8888;
+        info.sequence = f.sequence;
+        info.guest_present_count = st.guest_presents;
+        info.timestamp_ns = f.timestamp_ns;
+        info.damage_width = w; /* no damage tracking yet: the whole frame */
+        info.damage_height = h;
+        memcpy(info_out, &info, sizeof(info));
+    }
+    dev->be->ops->frame_release(dev->be, d->port, &f);
+    return status;
 }
 
 LAGFX_API lagfx_status_t

@@ -35,8 +35,6 @@ on_fault(void *user, lagfx_status_t reason)
         atomic_fetch_add(&inside_violations, 1);
     if (atomic_load(&device_gone))
         atomic_fetch_add(&after_free_violations, 1);
-    if (reason == LAGFX_ERROR_GUEST_FAULT)
-        atomic_fetch_add(&faults, 1);
     int what = atomic_exchange(&free_inside, 0);
     if (what == 1) {
         lagfx_device_free(guestsim_device(cur)); /* returns at once, completes after us */
@@ -44,6 +42,9 @@ on_fault(void *user, lagfx_status_t reason)
     } else if (what == 2) {
         guestsim_display_free(cur, 0);
     }
+    /* Counted last: the main thread checks the frees' effects once it sees the count. */
+    if (reason == LAGFX_ERROR_GUEST_FAULT)
+        atomic_fetch_add(&faults, 1);
 }
 
 static void
