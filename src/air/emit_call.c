@@ -407,9 +407,10 @@ emit_sample(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind
         if (k + 2 > in->nops)
             return emit_fail(e, AIR_INVALID_DATA, "%s lacks its offset operands", in->callee);
         const struct iir_value *ov = iir_val(e->m, in->ops[k + 1]);
-        if (ov->kind != IIR_V_ZERO && !(ov->kind == IIR_V_AGG))
+        if (ov->kind != IIR_V_ZERO && ov->kind != IIR_V_AGG && ov->kind != IIR_V_INT)
             return emit_fail(e, AIR_NOT_SUPPORTED, "%s with a non-constant offset", in->callee);
-        if (ov->kind == IIR_V_AGG)
+        /* 1D offsets are a scalar i32; a zero offset is left out. */
+        if (ov->kind == IIR_V_AGG || (ov->kind == IIR_V_INT && ov->u != 0))
             offset = emit_value(e, in->ops[k + 1]);
         k += 2;
     }
@@ -688,7 +689,7 @@ emit_call(struct emitter *e, const struct iir_inst *in)
 {
     const char *name = in->callee;
     if (in->callee_fn != IIR_NONE)
-        return emit_fail(e, AIR_NOT_SUPPORTED, "call to helper function %s (inlining: later)",
+        return emit_fail(e, AIR_NOT_SUPPORTED, "call to helper function %s left after inlining",
                          name);
     if (strncmp(name, "llvm.", 5) == 0)
         return emit_llvm_intrinsic(e, in);

@@ -11,6 +11,7 @@
 
 #include "air/emit_internal.h"
 #include "air/import_llvm.h"
+#include "air/inline.h"
 #include "air/metallib.h"
 #include "util/alloc.h"
 
@@ -831,6 +832,9 @@ air_translate(const void *bytes,
     const char *entry_name = opt->entry ? opt->entry : (fn->name[0] ? fn->name : NULL);
     struct air_entry entry;
     st = air_entry_parse(m, entry_name, &entry, diag);
+    if (st != AIR_OK)
+        goto out_mod;
+    st = iir_inline_calls(m, entry.fn, diag);
     if (st != AIR_OK)
         goto out_mod;
     struct emitter e = { 0 };
