@@ -537,6 +537,14 @@ emit_cexpr(struct emitter *e, uint32_t vid)
     }
 }
 
+bool
+emit_resolve_cexpr(struct emitter *e, uint32_t vid)
+{
+    if (e->vm[vid].kind != VM_NONE)
+        return true;
+    return emit_cexpr(e, vid);
+}
+
 static struct symptr *
 ptr_of(struct emitter *e, uint32_t vid)
 {

@@ -188,6 +188,48 @@ emit_math(struct emitter *e, const struct iir_inst *in, const struct callname *c
                  emit_opv(e, cn->op[0] == 'p' ? SpvOpBitCount : SpvOpBitReverse, ty, 1, a[0]));
         return true;
     }
+    if (strcmp(cn->op, "clz") == 0 || strcmp(cn->op, "ctz") == 0) {
+        /* Operand 1 (i1 "zero is undefined") is ignored: Metal defines clz/ctz(0) = 32. */
+        if (!args(e, in, 1, a))
+            return false;
+        if (iir_scalar(in->type)->bits != 32)
+            return emit_fail(e, AIR_NOT_SUPPORTED, "%s on non-32-bit integers", in->callee);
+        uint32_t k32 = emit_splat(e, ty, emit_const_i32(e, 32), lanes);
+        uint32_t r;
+        if (cn->op[1] == 'l') { /* 31 - FindUMsb(x); FindUMsb(0) = -1 gives 32 */
+            uint32_t msb = emit_glsl(e, ty, GLSLstd450FindUMsb, 1, a);
+            r = emit_opv(e, SpvOpISub, ty, 2, emit_splat(e, ty, emit_const_i32(e, 31), lanes), msb);
+        } else { /* FindILsb(0) = -1, which UMin against 32 turns into 32 */
+            uint32_t lsb = emit_glsl(e, ty, GLSLstd450FindILsb, 1, a);
+            uint32_t mm[2] = { lsb, k32 };
+            r = emit_glsl(e, ty, GLSLstd450UMin, 2, mm);
+        }
+        emit_set(e, in->result, r);
+        return true;
+    }
+    if (strcmp(cn->op, "mul_hi") == 0) {
+        if (!args(e, in, 2, a))
+            return false;
+        if (iir_scalar(in->type)->bits != 32)
+            return emit_fail(e, AIR_NOT_SUPPORTED, "%s on non-32-bit integers", in->callee);
+        uint32_t st = spv_typev(&e->b, SpvOpTypeStruct, 2, ty, ty);
+        uint32_t w =
+            emit_opv(e, cn->sign == 'u' ? SpvOpUMulExtended : SpvOpSMulExtended, st, 2, a[0], a[1]);
+        emit_set(e, in->result, emit_opv(e, SpvOpCompositeExtract, ty, 2, w, 1));
+        return true;
+    }
+    if (strcmp(cn->op, "extract_bits") == 0 || strcmp(cn->op, "insert_bits") == 0) {
+        bool ins = cn->op[0] == 'i';
+        if (!args(e, in, ins ? 4 : 3, a))
+            return false;
+        if (iir_scalar(in->type)->bits != 32)
+            return emit_fail(e, AIR_NOT_SUPPORTED, "%s on non-32-bit integers", in->callee);
+        SpvOp op = ins               ? SpvOpBitFieldInsert
+                   : cn->sign == 's' ? SpvOpBitFieldSExtract
+                                     : SpvOpBitFieldUExtract;
+        emit_set(e, in->result, emit_op(e, op, ty, ins ? 4 : 3, a));
+        return true;
+    }
     if (strcmp(cn->op, "all") == 0 || strcmp(cn->op, "any") == 0) {
         if (!args(e, in, 1, a))
             return false;
@@ -279,6 +321,7 @@ coord_lanes(enum air_tex_kind k)
 {
     switch (k) {
     case AIR_TEX_1D:
+    case AIR_TEX_1D_ARRAY:
     case AIR_TEX_BUFFER:
         return 1;
     case AIR_TEX_3D:
@@ -298,7 +341,7 @@ is_arrayed(enum air_tex_kind k)
 
 /* The texel result {T, i8} as a virtual composite (residency constant 1, §5.4.5). */
 static bool
-set_texel_result(struct emitter *e, const struct iir_inst *in, uint32_t texel32)
+set_texel_result(struct emitter *e, const struct iir_inst *in, uint32_t texel32, bool scalar)
 {
     const struct iir_type *rt = in->type;
     const struct iir_type *tt = rt->kind == IIR_T_STRUCT ? rt->members[0] : rt;
@@ -307,7 +350,7 @@ set_texel_result(struct emitter *e, const struct iir_inst *in, uint32_t texel32)
         return false;
     uint32_t v = texel32;
     uint32_t lanes = iir_lanes(tt);
-    if (lanes < 4) {
+    if (lanes < 4 && !scalar) {
         uint32_t base = iir_scalar(tt)->kind == IIR_T_FLOAT ? e->t_f32 : e->t_i32;
         if (lanes == 1)
             v = emit_opv(e, SpvOpCompositeExtract, base, 2, v, 0);
@@ -355,10 +398,25 @@ tex_of(struct emitter *e, const struct iir_inst *in)
 static uint32_t
 sampler_of(struct emitter *e, const struct iir_inst *in, uint32_t op)
 {
-    struct vmap *vm = &e->vm[in->ops[op]];
+    uint32_t vid = in->ops[op];
+    struct vmap *vm = &e->vm[vid];
+    const struct iir_value *v = iir_val(e->m, vid);
+    if (vm->kind == VM_NONE && v->kind == IIR_V_CEXPR) {
+        const struct iir_inst *ce = &e->m->insts[v->aux];
+        if (ce->op == IIR_OP_INTTOPTR && ce->nops == 1 &&
+            iir_val(e->m, ce->ops[0])->kind == IIR_V_INT) {
+            /* AIR 1.x: inttoptr of the state word (§4.8). */
+            vm->kind = VM_SAMPLER;
+            vm->id = emit_constexpr_sampler(e, iir_val(e->m, ce->ops[0])->u);
+            if (!vm->id)
+                return 0;
+        } else if (!emit_resolve_cexpr(e, vid)) {
+            return 0;
+        }
+    }
     if (vm->kind == VM_SAMPLER)
         return emit_opv(e, SpvOpLoad, spv_typev(&e->b, SpvOpTypeSampler, 0), 1, vm->id);
-    emit_fail(e, AIR_NOT_SUPPORTED, "%s with a constexpr sampler (immutable samplers: later)",
+    emit_fail(e, AIR_NOT_SUPPORTED, "%s with a sampler that is neither an argument nor constexpr",
               in->callee);
     return 0;
 }
@@ -374,20 +432,37 @@ coord_with_layer(struct emitter *e, uint32_t coord, uint32_t cl, uint32_t layer,
     return emit_op(e, SpvOpCompositeConstruct, emit_vec_type(e, sty, cl + 1), 2, ops);
 }
 
+enum sample_mode { SAMPLE_PLAIN, SAMPLE_COMPARE, SAMPLE_GATHER, SAMPLE_GATHER_COMPARE };
+
+/* air.sample_*, sample_compare_*, gather_*, gather_compare_* (§4.7, §5.4.5). Operands: texture,
+ * sampler, [i32 1 for depth], coord, [array layer], [compare reference], [i1 offset-present,
+ * offset] for 1d/2d/3d, then gather: [component, colour only]; sample: i1 LOD bit, a, b. */
 static bool
-emit_sample(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind, bool depth)
+emit_sample(struct emitter *e,
+            const struct iir_inst *in,
+            enum air_tex_kind kind,
+            bool depth,
+            enum sample_mode mode)
 {
     struct texinfo *ti = tex_of(e, in);
     if (!ti)
         return false;
     if (ti->kind != kind || ti->depth != depth)
         return emit_fail(e, AIR_INVALID_DATA, "%s on a texture of another kind", in->callee);
-    if (depth)
-        return emit_fail(e, AIR_NOT_SUPPORTED, "%s (depth sampling: later)", in->callee);
+    bool compare = mode == SAMPLE_COMPARE || mode == SAMPLE_GATHER_COMPARE;
+    bool gather = mode == SAMPLE_GATHER || mode == SAMPLE_GATHER_COMPARE;
+    if (compare && !depth)
+        return emit_fail(e, AIR_INVALID_DATA, "%s on a colour texture", in->callee);
+    if (in->nops < 3)
+        return emit_fail(e, AIR_INVALID_DATA, "%s with %u operands", in->callee, in->nops);
     uint32_t smp = sampler_of(e, in, 1);
     if (!smp)
         return false;
     uint32_t k = 2;
+    if (depth && iir_val(e->m, in->ops[k])->type->kind == IIR_T_INT)
+        k++; /* the i32 1 in front of a depth texture's coordinate */
+    if (k >= in->nops)
+        return emit_fail(e, AIR_INVALID_DATA, "%s lacks its coordinate", in->callee);
     uint32_t coord = emit_value(e, in->ops[k++]);
     if (!coord)
         return false;
@@ -398,8 +473,12 @@ emit_sample(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind
             return false;
         coord = coord_with_layer(e, coord, cl, layer, true);
     }
-    /* AIR 2.x: [i1 offset?, offset] (1d/2d/3d), i1 lod bit, float a, float b, i32 access;
-     * AIR 1.x: i1, offset, i1, float (§4.7). */
+    uint32_t dref = 0;
+    if (compare) {
+        dref = k < in->nops ? emit_value(e, in->ops[k++]) : 0;
+        if (!dref)
+            return false;
+    }
     bool has_offset_pair = kind == AIR_TEX_1D || kind == AIR_TEX_1D_ARRAY || kind == AIR_TEX_2D ||
                            kind == AIR_TEX_2D_ARRAY || kind == AIR_TEX_3D;
     uint32_t offset = 0;
@@ -407,11 +486,35 @@ emit_sample(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind
         if (k + 2 > in->nops)
             return emit_fail(e, AIR_INVALID_DATA, "%s lacks its offset operands", in->callee);
         const struct iir_value *ov = iir_val(e->m, in->ops[k + 1]);
-        if (ov->kind != IIR_V_ZERO && !(ov->kind == IIR_V_AGG))
+        if (ov->kind != IIR_V_ZERO && ov->kind != IIR_V_AGG && ov->kind != IIR_V_INT)
             return emit_fail(e, AIR_NOT_SUPPORTED, "%s with a non-constant offset", in->callee);
-        if (ov->kind == IIR_V_AGG)
+        /* 1D offsets are a scalar i32; a zero offset is left out. */
+        if (ov->kind == IIR_V_AGG || (ov->kind == IIR_V_INT && ov->u != 0))
             offset = emit_value(e, in->ops[k + 1]);
         k += 2;
+    }
+    uint32_t simg =
+        emit_opv(e, SpvOpSampledImage, spv_typev(&e->b, SpvOpTypeSampledImage, 1, ti->image_type),
+                 2, emit_opv(e, SpvOpLoad, ti->image_type, 1, ti->var), smp);
+    uint32_t rty = emit_vec_type(e, ti->numeric == AIR_NUM_FLOAT ? e->t_f32 : e->t_i32, 4);
+    uint32_t ops[8] = { simg, coord };
+    uint32_t n = 2, mask = 0;
+    if (gather) {
+        if (kind != AIR_TEX_2D && kind != AIR_TEX_2D_ARRAY && kind != AIR_TEX_CUBE &&
+            kind != AIR_TEX_CUBE_ARRAY)
+            return emit_fail(e, AIR_INVALID_DATA, "%s on a texture that cannot gather", in->callee);
+        uint32_t comp = 0;
+        if (!compare && k + 1 < in->nops && !const_u32(e, in->ops[k], &comp))
+            return emit_fail(e, AIR_NOT_SUPPORTED, "%s with a non-constant component", in->callee);
+        if (comp > 3)
+            return emit_fail(e, AIR_INVALID_DATA, "%s of component %u", in->callee, comp);
+        ops[n++] = compare ? dref : emit_const_i32(e, (int32_t)comp);
+        if (offset) {
+            ops[n++] = SpvImageOperandsConstOffsetMask;
+            ops[n++] = offset;
+        }
+        uint32_t r = emit_op(e, compare ? SpvOpImageDrefGather : SpvOpImageGather, rty, n, ops);
+        return set_texel_result(e, in, r, false);
     }
     uint32_t lod_bit = 0, a = 0;
     if (k + 2 <= in->nops) {
@@ -421,12 +524,8 @@ emit_sample(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind
         if (!a)
             return false;
     }
-    uint32_t simg =
-        emit_opv(e, SpvOpSampledImage, spv_typev(&e->b, SpvOpTypeSampledImage, 1, ti->image_type),
-                 2, emit_opv(e, SpvOpLoad, ti->image_type, 1, ti->var), smp);
-    uint32_t rty = emit_vec_type(e, ti->numeric == AIR_NUM_FLOAT ? e->t_f32 : e->t_i32, 4);
-    uint32_t ops[8] = { simg, coord };
-    uint32_t n = 2, mask = 0;
+    if (compare)
+        ops[n++] = dref;
     bool implicit = !lod_bit && e->entry->stage == AIR_STAGE_FRAGMENT;
     const struct iir_value *av = a ? iir_val(e->m, in->ops[k + 1]) : NULL;
     bool a_zero = !av || av->kind == IIR_V_ZERO || (av->kind == IIR_V_FLOAT && av->f == 0.0);
@@ -449,9 +548,11 @@ emit_sample(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind
         for (uint32_t i = 0; i < nextra; i++)
             ops[n++] = extra[i];
     }
-    uint32_t r = emit_op(e, implicit ? SpvOpImageSampleImplicitLod : SpvOpImageSampleExplicitLod,
-                         rty, n, ops);
-    return set_texel_result(e, in, r);
+    SpvOp op = compare
+                   ? (implicit ? SpvOpImageSampleDrefImplicitLod : SpvOpImageSampleDrefExplicitLod)
+                   : (implicit ? SpvOpImageSampleImplicitLod : SpvOpImageSampleExplicitLod);
+    uint32_t r = emit_op(e, op, compare ? e->t_f32 : rty, n, ops);
+    return set_texel_result(e, in, r, compare);
 }
 
 static bool
@@ -490,7 +591,7 @@ emit_read(struct emitter *e, const struct iir_inst *in, enum air_tex_kind kind)
         r = emit_opv(e, SpvOpImageFetch, rty, 4, img, coord, SpvImageOperandsLodMask, lod);
     else
         r = emit_opv(e, SpvOpImageFetch, rty, 2, img, coord);
-    return set_texel_result(e, in, r);
+    return set_texel_result(e, in, r, false);
 }
 
 static bool
@@ -566,10 +667,17 @@ emit_query(struct emitter *e, const struct iir_inst *in, const char *what)
 static bool
 emit_texture_call(struct emitter *e, const struct iir_inst *in, const char *op, bool *handled)
 {
-    static const char *const prefixes[] = { "sample_",         "read_",
-                                            "write_",          "get_width_",
-                                            "get_height_",     "get_depth_",
-                                            "get_array_size_", "get_num_mip_levels_" };
+    static const char *const prefixes[] = { "sample_compare_",
+                                            "gather_compare_",
+                                            "gather_",
+                                            "sample_",
+                                            "read_",
+                                            "write_",
+                                            "get_width_",
+                                            "get_height_",
+                                            "get_depth_",
+                                            "get_array_size_",
+                                            "get_num_mip_levels_" };
     *handled = false;
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         size_t pl = strlen(prefixes[i]);
@@ -582,10 +690,16 @@ emit_texture_call(struct emitter *e, const struct iir_inst *in, const char *op, 
             return true; /* e.g. sample_compare_, gather_: not handled here */
         *handled = true;
         if (i == 0)
-            return emit_sample(e, in, kind, depth);
+            return emit_sample(e, in, kind, depth, SAMPLE_COMPARE);
         if (i == 1)
-            return emit_read(e, in, kind);
+            return emit_sample(e, in, kind, depth, SAMPLE_GATHER_COMPARE);
         if (i == 2)
+            return emit_sample(e, in, kind, depth, SAMPLE_GATHER);
+        if (i == 3)
+            return emit_sample(e, in, kind, depth, SAMPLE_PLAIN);
+        if (i == 4)
+            return emit_read(e, in, kind);
+        if (i == 5)
             return emit_write(e, in, kind);
         char what[24];
         size_t wl = pl - 5; /* strip "get_" and the trailing "_" */
@@ -688,7 +802,7 @@ emit_call(struct emitter *e, const struct iir_inst *in)
 {
     const char *name = in->callee;
     if (in->callee_fn != IIR_NONE)
-        return emit_fail(e, AIR_NOT_SUPPORTED, "call to helper function %s (inlining: later)",
+        return emit_fail(e, AIR_NOT_SUPPORTED, "call to helper function %s left after inlining",
                          name);
     if (strncmp(name, "llvm.", 5) == 0)
         return emit_llvm_intrinsic(e, in);

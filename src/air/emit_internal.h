@@ -70,6 +70,11 @@ struct emitter {
     uint32_t *out_vars;
     uint8_t *out_kind;
     uint32_t t_void, t_bool, t_i32, t_f32, t_v4f32, t_v3i32;
+    uint32_t wg_size; /* kernels: the WorkgroupSize spec-constant composite, 0 until needed */
+    /* Constexpr samplers, deduplicated by state word (bindings 176 + n, §5.4.4). */
+    uint32_t ncx;
+    uint64_t cx_state[16];
+    uint32_t cx_var[16];
 };
 
 /* emit.c */
@@ -89,6 +94,12 @@ uint32_t emit_vec_type(struct emitter *e, uint32_t scalar, uint32_t n);
 void emit_set(struct emitter *e, uint32_t vid, uint32_t id);
 uint32_t emit_splat(struct emitter *e, uint32_t type, uint32_t scalar_id, uint32_t lanes);
 bool emit_inst(struct emitter *e, const struct iir_inst *in);
+/* Gives a constant expression (bitcast/GEP of a global) its value mapping; false on failure. */
+bool emit_resolve_cexpr(struct emitter *e, uint32_t vid);
+
+/* translate.c */
+/* The sampler variable of a constexpr sampler with this state word (§4.8); 0 on failure. */
+uint32_t emit_constexpr_sampler(struct emitter *e, uint64_t state);
 
 /* emit_call.c */
 bool emit_call(struct emitter *e, const struct iir_inst *in);

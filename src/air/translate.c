@@ -11,6 +11,7 @@
 
 #include "air/emit_internal.h"
 #include "air/import_llvm.h"
+#include "air/inline.h"
 #include "air/metallib.h"
 #include "util/alloc.h"
 
@@ -89,12 +90,11 @@ infer_pointee(const struct emitter *e, uint32_t vid)
                 return in->type;
             if (in->op == IIR_OP_STORE && in->ops[1] == vid)
                 return in->aux_type;
+            /* air.atomic.*(ptr, ...) returns the pointee type. */
+            if (in->op == IIR_OP_CALL && in->nops > 0 && in->ops[0] == vid &&
+                strncmp(in->callee, "air.atomic.", 11) == 0 && in->type->kind == IIR_T_INT)
+                return in->type;
         }
-    for (uint32_t i = 0; i < e->m->ninsts; i++) {
-        /* Constant expressions (bitcasts, GEPs) over the parameter are not possible; done. */
-        (void)i;
-        break;
-    }
     return NULL;
 }
 
@@ -273,12 +273,40 @@ bind_sampler(struct emitter *e, const struct air_arg_desc *a, uint32_t vid)
     return true;
 }
 
+uint32_t
+emit_constexpr_sampler(struct emitter *e, uint64_t state)
+{
+    for (uint32_t i = 0; i < e->ncx; i++)
+        if (e->cx_state[i] == state)
+            return e->cx_var[i];
+    if (e->ncx == 16)
+        return emit_fail(e, AIR_NOT_SUPPORTED, "more than 16 constexpr samplers"), 0;
+    struct air_binding *bd = add_binding(e);
+    if (!bd)
+        return 0;
+    uint32_t var =
+        new_var(e, SpvStorageClassUniformConstant, spv_typev(&e->b, SpvOpTypeSampler, 0), 0);
+    bd->set = stage_set(e);
+    bd->binding = AIR_BIND_CONSTEXPR_SAMPLER + e->ncx;
+    bd->metal_slot = e->ncx;
+    bd->type = AIR_BINDING_CONSTEXPR_SAMPLER;
+    bd->sampler_state = state;
+    spv_decorate(&e->b, var, SpvDecorationDescriptorSet, 1, bd->set);
+    spv_decorate(&e->b, var, SpvDecorationBinding, 1, bd->binding);
+    e->cx_state[e->ncx] = state;
+    e->cx_var[e->ncx++] = var;
+    return var;
+}
+
 /* An Input builtin variable of `type`, loaded in the prologue. */
 static uint32_t
 load_builtin(struct emitter *e, SpvBuiltIn bi, uint32_t type)
 {
     uint32_t var = new_var(e, SpvStorageClassInput, type, 0);
     spv_decorate(&e->b, var, SpvDecorationBuiltIn, 1, bi);
+    /* Vulkan requires Flat on integer fragment inputs, builtins included (SampleId). */
+    if (e->entry->stage == AIR_STAGE_FRAGMENT && type == e->t_i32)
+        spv_decorate(&e->b, var, SpvDecorationFlat, 0);
     return emit_opv(e, SpvOpLoad, type, 1, var);
 }
 
@@ -302,6 +330,25 @@ fit_builtin(struct emitter *e, uint32_t v, uint32_t src_lanes, const struct iir_
     if (s->bits != 32)
         v = emit_opv(e, SpvOpUConvert, emit_type(e, pt), 1, v);
     return v;
+}
+
+/* Metal picks the group size per dispatch: BuiltIn WorkgroupSize on spec constants (Vulkan 1.2
+ * has no LocalSizeId), SpecIds in the reflection (§5.4.8). Created once per kernel. */
+static uint32_t
+workgroup_size(struct emitter *e)
+{
+    if (e->wg_size)
+        return e->wg_size;
+    uint32_t c[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        c[i] = spv_id(&e->b);
+        spv_opv(&e->b.types, SpvOpSpecConstant, 3, e->t_i32, c[i], 1);
+        spv_decorate(&e->b, c[i], SpvDecorationSpecId, 1, AIR_SPEC_WORKGROUP_X + i);
+    }
+    e->wg_size = spv_id(&e->b);
+    spv_opv(&e->b.types, SpvOpSpecConstantComposite, 5, e->t_v3i32, e->wg_size, c[0], c[1], c[2]);
+    spv_decorate(&e->b, e->wg_size, SpvDecorationBuiltIn, 1, SpvBuiltInWorkgroupSize);
+    return e->wg_size;
 }
 
 static bool
@@ -370,6 +417,17 @@ bind_builtin(struct emitter *e, const struct air_arg_desc *a, uint32_t vid)
                         : a->builtin == AIR_BI_TG_POS_GRID   ? SpvBuiltInWorkgroupId
                                                              : SpvBuiltInNumWorkgroups;
         v = fit_builtin(e, load_builtin(e, bi, e->t_v3i32), 3, pt);
+        break;
+    }
+    case AIR_BI_THREADS_PER_TG:
+    case AIR_BI_THREADS_PER_GRID: {
+        if (st != AIR_STAGE_KERNEL)
+            break;
+        uint32_t wg = workgroup_size(e);
+        if (a->builtin == AIR_BI_THREADS_PER_GRID)
+            wg = emit_opv(e, SpvOpIMul, e->t_v3i32, 2,
+                          load_builtin(e, SpvBuiltInNumWorkgroups, e->t_v3i32), wg);
+        v = fit_builtin(e, wg, 3, pt);
         break;
     }
     case AIR_BI_THREAD_INDEX_TG:
@@ -610,8 +668,20 @@ bind_globals(struct emitter *e)
 {
     for (uint32_t i = 0; i < e->m->nglobals; i++) {
         const struct iir_global *g = &e->m->globals[i];
-        if (strncmp(g->name, "__air_sampler_state", 19) == 0)
-            continue; /* constexpr samplers: bound where sampled */
+        if (strncmp(g->name, "__air_sampler_state", 19) == 0) {
+            /* AIR 2.x constexpr sampler: [2 x i64] or i64 state (§4.8). */
+            const struct iir_value *iv = g->init ? iir_val(e->m, g->init) : NULL;
+            if (iv && iv->kind == IIR_V_AGG && iv->nops > 0)
+                iv = iir_val(e->m, iv->ops[0]);
+            if (!iv || (iv->kind != IIR_V_INT && iv->kind != IIR_V_ZERO))
+                return emit_fail(e, AIR_INVALID_DATA, "%s has no constant state word", g->name);
+            uint32_t var = emit_constexpr_sampler(e, iv->kind == IIR_V_INT ? iv->u : 0);
+            if (!var)
+                return false;
+            e->vm[g->value].kind = VM_SAMPLER;
+            e->vm[g->value].id = var;
+            continue;
+        }
         if (strncmp(g->name, "llvm.", 5) == 0)
             continue;
         uint32_t sc;
@@ -754,15 +824,7 @@ emit_module(struct emitter *e)
         spv_opv(&e->b.execmodes, SpvOpExecutionMode, 5, fn_id, SpvExecutionModeLocalSize, 1, 1, 1);
         /* Metal picks the group size per dispatch: BuiltIn WorkgroupSize on spec constants
          * (Vulkan 1.2 has no LocalSizeId), SpecIds in the reflection (§5.4.8). */
-        uint32_t c[3];
-        for (uint32_t i = 0; i < 3; i++) {
-            c[i] = spv_id(&e->b);
-            spv_opv(&e->b.types, SpvOpSpecConstant, 3, e->t_i32, c[i], 1);
-            spv_decorate(&e->b, c[i], SpvDecorationSpecId, 1, AIR_SPEC_WORKGROUP_X + i);
-        }
-        uint32_t wg = spv_id(&e->b);
-        spv_opv(&e->b.types, SpvOpSpecConstantComposite, 5, e->t_v3i32, wg, c[0], c[1], c[2]);
-        spv_decorate(&e->b, wg, SpvDecorationBuiltIn, 1, SpvBuiltInWorkgroupSize);
+        workgroup_size(e);
     }
     r->max_workgroup_size = en->max_workgroup_size;
     r->early_fragment_tests = en->early_fragment_tests;
@@ -831,6 +893,9 @@ air_translate(const void *bytes,
     const char *entry_name = opt->entry ? opt->entry : (fn->name[0] ? fn->name : NULL);
     struct air_entry entry;
     st = air_entry_parse(m, entry_name, &entry, diag);
+    if (st != AIR_OK)
+        goto out_mod;
+    st = iir_inline_calls(m, entry.fn, diag);
     if (st != AIR_OK)
         goto out_mod;
     struct emitter e = { 0 };

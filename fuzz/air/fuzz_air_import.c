@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer harness for the translator behind the container: wrapped bitcode through LLVM's
+ * reader and verifier, our importer, entry parser, inliner and emitter (air.md §5.3: hostile
+ * input must fail with a status, never crash). Seeded with the fixtures' .air files. One
+ * thread.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "air/air.h"
+#include "util/alloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct air_result *r = NULL;
+    struct air_diag d = { { 0 } };
+    if (air_translate(data, size, NULL, &r, &d) == AIR_OK) {
+        char *j = air_result_json(r);
+        ut_free(j);
+        air_result_unref(r);
+    }
+    return 0;
+}
