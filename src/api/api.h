@@ -108,6 +108,8 @@ void api_events_barrier(struct api_events *ev);
 
 /* Test hook: the backend every new device gets (NULL = the null backend until Vulkan). */
 extern lagfx_status_t (*api_test_backend_new)(struct be **out);
+/* Replay (lagfx-replay): devices created while set run no worker; the caller steps turns. */
+extern bool api_replay_manual_turns;
 
 /* ---- display.c ---- */
 /* Frees displays that were freed inside a callback (event delivery, after each callback). */

@@ -21,6 +21,7 @@
 static _Atomic uint32_t device_counter;
 
 lagfx_status_t (*api_test_backend_new)(struct be **out);
+bool api_replay_manual_turns;
 
 LAGFX_API void
 lagfx_shell_callbacks_init(lagfx_shell_callbacks_t *callbacks)
@@ -315,6 +316,7 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
         .guest = dev->guest,
         .be = dev->be,
         .trace = dev->trace,
+        .manual_turns = api_replay_manual_turns,
         .sink = { .user = dev,
                   .raise_interrupt = sink_raise,
                   .guest_fault = sink_guest_fault,

@@ -58,6 +58,45 @@ reset_protocol_state(struct proto_dev *dev)
     ut_guest_errors_reset_once(&dev->errs);
 }
 
+/* One worker turn over the channels in bits (exec lock taken here); returns the channels
+ * with commands left (fairness requeue). */
+static uint32_t
+run_turn(struct proto_dev *dev, uint32_t bits)
+{
+    uint32_t again = 0;
+    pthread_mutex_lock(&dev->exec_lock);
+    proto_trace_turn(dev->cfg.trace, true, bits);
+    if (bits & 1u) {
+        if (proto_drain_root(dev))
+            again |= 1u;
+    }
+    for (uint32_t ch = 1; ch < PROTO_CHANNELS; ch++) {
+        if (!(bits & (1u << ch)))
+            continue;
+        if (proto_drain_channel(dev, ch))
+            again |= 1u << ch;
+        if (ch >= PROTO_FIRST_PIPE)
+            bits |= PROTO_WAKE_DISPLAYS; /* every pipe doorbell checks (§15.3) */
+    }
+    if (bits & PROTO_WAKE_DISPLAYS)
+        proto_display_check(dev);
+    proto_trace_turn(dev->cfg.trace, false, 0);
+    pthread_mutex_unlock(&dev->exec_lock);
+    proto_irq_flush(dev);
+    return again;
+}
+
+void
+proto_dev_step(struct proto_dev *dev, uint32_t bits)
+{
+    pthread_mutex_lock(&dev->wake_lock);
+    dev->wake_bits = 0; /* doorbells recorded by MMIO: the caller decides what runs */
+    bool run = !dev->stopped && !dev->hold;
+    pthread_mutex_unlock(&dev->wake_lock);
+    while (run && bits)
+        bits = run_turn(dev, bits);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -77,28 +116,7 @@ worker_main(void *arg)
         bool dropped = dev->stopped;
         pthread_mutex_unlock(&dev->wake_lock);
 
-        uint32_t again = 0;
-        if (!dropped) {
-            pthread_mutex_lock(&dev->exec_lock);
-            proto_trace_turn(dev->cfg.trace, true, bits);
-            if (bits & 1u) {
-                if (proto_drain_root(dev))
-                    again |= 1u;
-            }
-            for (uint32_t ch = 1; ch < PROTO_CHANNELS; ch++) {
-                if (!(bits & (1u << ch)))
-                    continue;
-                if (proto_drain_channel(dev, ch))
-                    again |= 1u << ch;
-                if (ch >= PROTO_FIRST_PIPE)
-                    bits |= PROTO_WAKE_DISPLAYS; /* every pipe doorbell checks (§15.3) */
-            }
-            if (bits & PROTO_WAKE_DISPLAYS)
-                proto_display_check(dev);
-            proto_trace_turn(dev->cfg.trace, false, 0);
-            pthread_mutex_unlock(&dev->exec_lock);
-            proto_irq_flush(dev);
-        }
+        uint32_t again = dropped ? 0 : run_turn(dev, bits);
 
         pthread_mutex_lock(&dev->wake_lock);
         dev->wake_bits |= again; /* fairness requeue, nothing dropped */
@@ -154,6 +172,10 @@ proto_dev_new(const struct proto_dev_config *cfg, struct proto_dev **out)
     reset_registers(dev);
     reset_protocol_state(dev);
 
+    if (cfg->manual_turns) { /* replay: turns run only through proto_dev_step */
+        *out = dev;
+        return LAGFX_OK;
+    }
     lagfx_status_t st = ut_thread_start(&dev->worker, cfg->label, "work", worker_main, dev);
     if (st != LAGFX_OK)
         goto err_free_sync;
@@ -262,10 +284,23 @@ proto_dev_stop(struct proto_dev *dev)
 void
 proto_dev_wait_idle(struct proto_dev *dev)
 {
+    if (dev->cfg.manual_turns)
+        return; /* nothing runs behind the caller's back */
     pthread_mutex_lock(&dev->wake_lock);
     while (dev->worker_busy || (dev->wake_bits && !dev->hold && !dev->stopped && !dev->stopping))
         pthread_cond_wait(&dev->idle_cond, &dev->wake_lock);
     pthread_mutex_unlock(&dev->wake_lock);
+}
+
+void
+proto_dev_wait_completions(struct proto_dev *dev)
+{
+    pthread_mutex_lock(&dev->cq_lock);
+    for (uint32_t ch = 0; ch < PROTO_CHANNELS; ch++) {
+        while (dev->cq[ch].head != dev->cq[ch].tail)
+            pthread_cond_wait(&dev->cq_cond, &dev->cq_lock);
+    }
+    pthread_mutex_unlock(&dev->cq_lock);
 }
 
 uint64_t

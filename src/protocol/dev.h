@@ -83,6 +83,7 @@ struct proto_dev_config {
     struct mem_guest *guest;   /* borrowed */
     struct be *be;             /* borrowed */
     struct proto_trace *trace; /* wire recording, or NULL; borrowed, outlives the core */
+    bool manual_turns;         /* replay: no worker or timer thread; turns via proto_dev_step */
     struct proto_sink sink;
 };
 
@@ -129,6 +130,12 @@ struct ut_guest_errors *proto_dev_errors(struct proto_dev *dev);
 const char *proto_outer_name(uint32_t channel, uint32_t opcode);
 /* Name of a BAR0 register, NULL for none. */
 const char *proto_reg_name(uint64_t off);
+
+/* Manual-turn devices (replay): runs one worker turn over the channels in bits (the wake
+ * bits a TURN_BEGIN record holds), and its fairness requeues, on the calling thread. */
+void proto_dev_step(struct proto_dev *dev, uint32_t bits);
+/* Waits until every queued stamp completed (the backend finished the work). */
+void proto_dev_wait_completions(struct proto_dev *dev);
 
 /* Waits until the worker has nothing pending and is idle (tests and tools). */
 void proto_dev_wait_idle(struct proto_dev *dev);
