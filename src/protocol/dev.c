@@ -146,6 +146,31 @@ timer_main(void *arg)
     return NULL;
 }
 
+/* Tells the worker and timer to exit (they are joined by the caller). */
+static void
+stop_threads(struct proto_dev *dev)
+{
+    pthread_mutex_lock(&dev->wake_lock);
+    dev->stopping = true;
+    pthread_cond_broadcast(&dev->wake_cond);
+    pthread_cond_broadcast(&dev->timer_cond);
+    pthread_mutex_unlock(&dev->wake_lock);
+}
+
+static void
+destroy_sync(struct proto_dev *dev)
+{
+    pthread_cond_destroy(&dev->wake_cond);
+    pthread_cond_destroy(&dev->timer_cond);
+    pthread_cond_destroy(&dev->idle_cond);
+    pthread_cond_destroy(&dev->cq_cond);
+    pthread_mutex_destroy(&dev->ring_lock);
+    pthread_mutex_destroy(&dev->wake_lock);
+    pthread_mutex_destroy(&dev->exec_lock);
+    pthread_mutex_destroy(&dev->cq_lock);
+    pthread_mutex_destroy(&dev->disp_lock);
+}
+
 lagfx_status_t
 proto_dev_new(const struct proto_dev_config *cfg, struct proto_dev **out)
 {
@@ -187,22 +212,10 @@ proto_dev_new(const struct proto_dev_config *cfg, struct proto_dev **out)
     return LAGFX_OK;
 
 err_stop_worker:
-    pthread_mutex_lock(&dev->wake_lock);
-    dev->stopping = true;
-    pthread_cond_broadcast(&dev->wake_cond);
-    pthread_cond_broadcast(&dev->timer_cond);
-    pthread_mutex_unlock(&dev->wake_lock);
+    stop_threads(dev);
     pthread_join(dev->worker, NULL);
 err_free_sync:
-    pthread_cond_destroy(&dev->wake_cond);
-    pthread_cond_destroy(&dev->timer_cond);
-    pthread_cond_destroy(&dev->idle_cond);
-    pthread_cond_destroy(&dev->cq_cond);
-    pthread_mutex_destroy(&dev->ring_lock);
-    pthread_mutex_destroy(&dev->wake_lock);
-    pthread_mutex_destroy(&dev->exec_lock);
-    pthread_mutex_destroy(&dev->cq_lock);
-    pthread_mutex_destroy(&dev->disp_lock);
+    destroy_sync(dev);
     ut_free(dev->xlate);
 err_free_batch:
     ut_free(dev->batch);
@@ -216,11 +229,7 @@ proto_dev_free(struct proto_dev *dev)
 {
     if (!dev)
         return;
-    pthread_mutex_lock(&dev->wake_lock);
-    dev->stopping = true;
-    pthread_cond_broadcast(&dev->wake_cond);
-    pthread_cond_broadcast(&dev->timer_cond);
-    pthread_mutex_unlock(&dev->wake_lock);
+    stop_threads(dev);
     if (dev->threads_started) {
         pthread_join(dev->worker, NULL);
         pthread_join(dev->timer, NULL);
@@ -228,15 +237,7 @@ proto_dev_free(struct proto_dev *dev)
     proto_tasks_drop_all(dev);
     proto_iosurfaces_drop_all(dev);
     ut_free(dev->tasks);
-    pthread_cond_destroy(&dev->wake_cond);
-    pthread_cond_destroy(&dev->timer_cond);
-    pthread_cond_destroy(&dev->idle_cond);
-    pthread_cond_destroy(&dev->cq_cond);
-    pthread_mutex_destroy(&dev->ring_lock);
-    pthread_mutex_destroy(&dev->wake_lock);
-    pthread_mutex_destroy(&dev->exec_lock);
-    pthread_mutex_destroy(&dev->cq_lock);
-    pthread_mutex_destroy(&dev->disp_lock);
+    destroy_sync(dev);
     ut_free(dev->xlate);
     ut_free(dev->batch);
     ut_free(dev);
