@@ -18,6 +18,7 @@ count_done(void *arg)
 int
 main(void)
 {
+    vkt_pin_libraries();
     struct vkb_config bad = { .label = "vkt", .device_selector = "no-such-gpu-xyz" };
     struct be *none = NULL;
     CHECK_STATUS(vkb_backend_new(&bad, &none, NULL), LAGFX_ERROR_NO_DEVICE);

@@ -9,6 +9,7 @@
 #ifndef LAGFX_TESTS_VULKAN_VKT_H
 #define LAGFX_TESTS_VULKAN_VKT_H
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,9 +48,21 @@ vkt_backing(const void *bytes, uint64_t len)
 }
 
 /* Opens the backend; exits 77 unless it runs on llvmpipe. */
+static inline void
+vkt_pin_libraries(void)
+{
+    /* Keep lavapipe and the validation layer mapped until exit (RTLD_NODELETE) so that
+     * LeakSanitizer can name them: their own leaks are suppressed by library (lsan.supp);
+     * once the loader unloads them, a leak shows as "<unknown module>" and no suppression
+     * applies. Handles are deliberately kept. */
+    dlopen("libvulkan_lvp.so", RTLD_NOW | RTLD_NODELETE);
+    dlopen("libVkLayer_khronos_validation.so", RTLD_NOW | RTLD_NODELETE);
+}
+
 static inline struct be *
 vkt_open(void)
 {
+    vkt_pin_libraries();
     struct vkb_config cfg = { .label = "vkt", .validation = true };
     struct vkb_info info;
     struct be *be = NULL;
