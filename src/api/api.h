@@ -60,7 +60,14 @@ struct lagfx_device {
     struct mem_guest *guest;
     struct be *be;
     struct proto_dev *proto;
-    struct proto_trace *trace; /* wire recording, or NULL */
+    struct proto_trace *trace;           /* wire recording, or NULL */
+    bool vulkan;                         /* the backend is the Vulkan backend */
+    lagfx_device_descriptor_t desc_copy; /* flags, vk_device, cache_dir: for a recreation */
+    char vk_device[256], cache_dir[4096];
+    uint32_t gpu_vendor_id, gpu_device_id;
+    uint8_t gpu_uuid[16];
+    char gpu_name[256];
+    bool dmabuf_export, host_memory_import;
     struct api_events *events;
 
     /* Under lock: state, displays. */

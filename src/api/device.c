@@ -17,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "vulkan/vkb.h"
 
 static _Atomic uint32_t device_counter;
 
@@ -206,6 +207,67 @@ check_descriptor(const lagfx_device_descriptor_t *d, lagfx_memory_model_t *model
 
 /* ---- lifecycle ---- */
 
+/* The Vulkan backend lost its device (any backend thread): the device goes LOST (§6), the VMM
+ * hears fault(DEVICE_LOST) once; lagfx_device_reset recovers. */
+static void
+backend_lost(void *user)
+{
+    lagfx_device_t *dev = user;
+    pthread_mutex_lock(&dev->lock);
+    bool first = dev->state != LAGFX_DEVICE_LOST;
+    if (dev->state != LAGFX_DEVICE_STOPPED)
+        dev->state = LAGFX_DEVICE_LOST;
+    pthread_mutex_unlock(&dev->lock);
+    UT_ERROR(dev, "api", "dev=%s: GPU device lost; stamps still complete, nothing renders",
+             dev->label);
+    if (first && dev->cb.fault) {
+        struct api_event e = { .kind = API_EV_FAULT, .status = LAGFX_ERROR_DEVICE_LOST };
+        api_events_push(dev->events, &e);
+    }
+}
+
+/* HEADLESS: the null backend. Otherwise the Vulkan backend on the chosen GPU (NO_DEVICE when
+ * none is usable, api.md §5.2). Tests may substitute another (api_test_backend_new). */
+static lagfx_status_t
+create_backend(lagfx_device_t *dev, const lagfx_device_descriptor_t *desc)
+{
+    if (api_test_backend_new)
+        return api_test_backend_new(&dev->be);
+    if (desc->flags & LAGFX_DEVICE_HEADLESS)
+        return be_null_new(&dev->be);
+#ifdef LAGFX_HAVE_VULKAN
+    const char *validation = secure_getenv("LAGFX_VALIDATION");
+    const char *cache = desc->cache_dir ? desc->cache_dir : secure_getenv("LAGFX_CACHE_DIR");
+    struct vkb_config vc = {
+        .log_dev = dev,
+        .label = dev->label,
+        .device_selector = desc->vk_device ? desc->vk_device : secure_getenv("LAGFX_VK_DEVICE"),
+        .validation = validation && strcmp(validation, "1") == 0,
+        .cache_dir = cache,
+        .lost = backend_lost,
+        .user = dev,
+    };
+    struct vkb_info info;
+    memset(&info, 0, sizeof(info));
+    lagfx_status_t st = vkb_backend_new(&vc, &dev->be, &info);
+    if (st != LAGFX_OK)
+        return st;
+    dev->vulkan = true;
+    dev->gpu_vendor_id = info.vendor_id;
+    dev->gpu_device_id = info.device_id;
+    memcpy(dev->gpu_uuid, info.uuid, sizeof(dev->gpu_uuid));
+    memcpy(dev->gpu_name, info.name, sizeof(dev->gpu_name));
+    dev->gpu_name[sizeof(dev->gpu_name) - 1] = 0;
+    dev->dmabuf_export = info.dmabuf_export;
+    dev->host_memory_import = info.host_memory_import;
+    UT_INFO(dev, "api", "dev=%s GPU: %s (%s)", dev->label, info.name, info.driver);
+    return LAGFX_OK;
+#else
+    UT_ERROR(dev, "api", "dev=%s: built without Vulkan; only HEADLESS devices work", dev->label);
+    return LAGFX_ERROR_NO_DEVICE;
+#endif
+}
+
 /* Records a RAM region list (positions, not contents: the replay supplies its own RAM). */
 static void
 trace_regions(lagfx_device_t *dev, const lagfx_ram_region_t *r, uint32_t count)
@@ -268,6 +330,14 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
     dev->state = LAGFX_DEVICE_RUNNING;
     dev->fresh = true;
     pthread_mutex_init(&dev->lock, NULL);
+    /* What a recreated backend needs later (lagfx_device_reset after device loss). */
+    dev->desc_copy.flags = desc->flags;
+    if (desc->vk_device)
+        snprintf(dev->vk_device, sizeof(dev->vk_device), "%s", desc->vk_device);
+    if (desc->cache_dir)
+        snprintf(dev->cache_dir, sizeof(dev->cache_dir), "%s", desc->cache_dir);
+    dev->desc_copy.vk_device = desc->vk_device ? dev->vk_device : NULL;
+    dev->desc_copy.cache_dir = desc->cache_dir ? dev->cache_dir : NULL;
 
     struct mem_guest_callbacks gcb = { .user = dev->cb.user, .mark_dirty = dev->cb.mark_dirty };
     if (model == LAGFX_MEMORY_TASKS) {
@@ -299,9 +369,7 @@ lagfx_device_new(const lagfx_device_descriptor_t *desc, lagfx_device_t **dev_out
         if (desc->ram_region_count)
             trace_regions(dev, desc->ram_regions, desc->ram_region_count);
     }
-    /* The Vulkan backend arrives with its own issue; until then every device decodes and
-     * completes on the null backend (docs/api-notes.md). */
-    st = api_test_backend_new ? api_test_backend_new(&dev->be) : be_null_new(&dev->be);
+    st = create_backend(dev, &dev->desc_copy);
     if (st != LAGFX_OK)
         goto err_free_guest;
     st = api_events_new(dev, &dev->events);
@@ -373,6 +441,22 @@ lagfx_device_reset(lagfx_device_t *dev)
     }
     proto_trace_api(dev->trace, TRACE_API_RESET, 0, NULL, 0);
     proto_dev_reset(dev->proto);
+    pthread_mutex_lock(&dev->lock);
+    bool lost = dev->state == LAGFX_DEVICE_LOST;
+    pthread_mutex_unlock(&dev->lock);
+    if (lost && dev->vulkan) {
+        /* A lost Vulkan device is recreated (api.md §5.2); the old one goes after the swap. */
+        struct be *old = dev->be;
+        lagfx_status_t st = create_backend(dev, &dev->desc_copy);
+        if (st != LAGFX_OK) {
+            dev->be = old;
+            UT_ERROR(dev, "api", "dev=%s: the lost GPU device could not be recreated: %s",
+                     dev->label, lagfx_status_string(st));
+            return st;
+        }
+        proto_dev_set_backend(dev->proto, dev->be);
+        be_destroy(old);
+    }
     /* Frames of the old session go; the next frame announces its mode again. */
     pthread_mutex_lock(&dev->lock);
     for (uint32_t i = 0; i < LAGFX_MAX_DISPLAY_PORTS; i++) {
@@ -458,7 +542,10 @@ lagfx_device_get_info(lagfx_device_t *dev, lagfx_device_info_t *info_out)
     info.display_port_count = dev->port_count;
     info.memory_model = dev->model;
     info.guest_faults = proto_dev_guest_faults(dev->proto);
-    /* No GPU is selected until the Vulkan backend exists: ids and name stay zero. */
+    info.gpu_vendor_id = dev->gpu_vendor_id; /* zero when headless */
+    info.gpu_device_id = dev->gpu_device_id;
+    memcpy(info.gpu_uuid, dev->gpu_uuid, sizeof(info.gpu_uuid));
+    memcpy(info.gpu_name, dev->gpu_name, sizeof(info.gpu_name));
     memcpy(info_out, &info, sizeof(info));
     return LAGFX_OK;
 }
@@ -477,10 +564,15 @@ lagfx_device_has_feature(lagfx_device_t *dev, lagfx_feature_t feature)
         return true;
     case LAGFX_FEATURE_WIRE_RECORDING:
         return !dev || dev->trace != NULL;
-    case LAGFX_FEATURE_SUSPEND_RESUME:
-    case LAGFX_FEATURE_DMABUF_EXPORT:
-    case LAGFX_FEATURE_HOST_MEMORY_IMPORT:
     case LAGFX_FEATURE_VULKAN:
+#ifdef LAGFX_HAVE_VULKAN
+        return !dev || dev->vulkan;
+#else
+        return false;
+#endif
+    case LAGFX_FEATURE_SUSPEND_RESUME:
+    case LAGFX_FEATURE_DMABUF_EXPORT:      /* export_frame is not implemented yet */
+    case LAGFX_FEATURE_HOST_MEMORY_IMPORT: /* guest memory is copied, not imported, yet */
     default:
         return false; /* docs/STATUS.md: these arrive with later issues */
     }

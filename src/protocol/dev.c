@@ -258,6 +258,14 @@ proto_dev_reset(struct proto_dev *dev)
 }
 
 void
+proto_dev_set_backend(struct proto_dev *dev, struct be *be)
+{
+    pthread_mutex_lock(&dev->exec_lock);
+    dev->cfg.be = be;
+    pthread_mutex_unlock(&dev->exec_lock);
+}
+
+void
 proto_dev_hold(struct proto_dev *dev, bool hold)
 {
     pthread_mutex_lock(&dev->exec_lock); /* "stops after the current command" */

@@ -98,6 +98,9 @@ lagfx_status_t proto_mmio_write(struct proto_dev *dev, uint64_t off, uint32_t si
 /* Power-on state (protocol.md §3 reset values; no stamp cell is written). Waits for the
  * worker to finish its command. */
 void proto_dev_reset(struct proto_dev *dev);
+/* Swaps the backend (a lost device recreated by lagfx_device_reset); waits for the worker's
+ * command. The caller destroys the old backend afterwards. */
+void proto_dev_set_backend(struct proto_dev *dev, struct be *be);
 /* Holding: the worker stops between commands and interrupts are held (PAUSED, SUSPEND*);
  * releasing raises what accumulated. */
 void proto_dev_hold(struct proto_dev *dev, bool hold);
