@@ -622,9 +622,10 @@ guestsim_wait_stamp(struct guestsim *g, uint32_t slot, uint32_t target, uint32_t
             return true;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        uint64_t ms = (uint64_t)(now.tv_sec - start.tv_sec) * 1000 +
-                      (uint64_t)(now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms > timeout_ms)
+        /* Signed: tv_nsec of now may be below start's across a second boundary. */
+        int64_t ms = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+                     ((int64_t)now.tv_nsec - (int64_t)start.tv_nsec) / 1000000;
+        if (ms > (int64_t)timeout_ms)
             return false;
         guestsim_run_executor(g);
         struct timespec nap = { 0, 50000 };
