@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define PAGE 4096u
 
@@ -64,9 +65,7 @@ guestobj_set_heap(struct guestobj *o)
 {
     uint32_t p[3];
     guestobj_heap_payload(o, p);
-    uint32_t stamp = guestsim_root_put(o->g, 0x33, p, sizeof(p));
-    guestsim_root_doorbell(o->g);
-    return guestsim_wait_stamp(o->g, 0, stamp, 5000) ? stamp : 0;
+    return guestobj_submit(o->g, 0, 0x33, p, sizeof(p));
 }
 
 void
@@ -367,6 +366,25 @@ guestobj_standard(struct guestobj *o, uint32_t first, struct cmdenc_refs *refs)
 
 /* ---- Submission ---- */
 
+bool
+guestobj_wait_stamp(struct guestsim *g, uint32_t slot, uint32_t target, uint32_t timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if ((uint32_t)(guestsim_stamp(g, slot) - target) < 0x80000000u)
+            return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ms = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+                     ((int64_t)now.tv_nsec - (int64_t)start.tv_nsec) / 1000000;
+        if (ms > (int64_t)timeout_ms)
+            return false;
+        guestsim_run_executor(g);
+        struct timespec nap = { 0, 50000 };
+        nanosleep(&nap, NULL);
+    }
+}
+
 void
 guestobj_doorbell(struct guestsim *g, uint32_t ch)
 {
@@ -396,7 +414,7 @@ guestobj_exec_put(struct guestobj *o,
     struct guestobj_area *a = &o->area[o->next_area];
     o->next_area = (o->next_area + 1) % GUESTOBJ_EXEC_AREAS;
     /* The host may still be reading this area for an earlier ExecIndirect. */
-    if (a->stamp && !guestsim_wait_stamp(o->g, a->channel, a->stamp, 5000))
+    if (a->stamp && !guestobj_wait_stamp(o->g, a->channel, a->stamp, 5000))
         return 0;
     static const uint8_t zero[GUESTOBJ_REPLY_SIZE];
     struct cmdenc_exec_res res[1 + GUESTOBJ_REPLY_MAX];
@@ -439,5 +457,13 @@ guestobj_exec_submit(struct guestobj *o,
     if (!stamp)
         return 0;
     guestobj_doorbell(o->g, ch);
-    return guestsim_wait_stamp(o->g, ch, stamp, 5000) ? stamp : 0;
+    return guestobj_wait_stamp(o->g, ch, stamp, 5000) ? stamp : 0;
+}
+
+uint32_t
+guestobj_submit(struct guestsim *g, uint32_t ch, uint16_t op, const void *p, uint32_t len)
+{
+    uint32_t stamp = guestobj_put(g, ch, op, p, len);
+    guestobj_doorbell(g, ch);
+    return guestobj_wait_stamp(g, ch, stamp, 5000) ? stamp : 0;
 }

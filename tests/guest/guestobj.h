@@ -158,9 +158,16 @@ uint32_t guestobj_exec_submit(struct guestobj *o,
                               uint32_t dc,
                               uint32_t replies,
                               struct guestobj_exec *out);
+/* Waits until slot's cell reaches target (wrapping order), running executor items; false
+ * after timeout_ms. (Unlike guestsim_wait_stamp it measures time with signed arithmetic, so a
+ * wait across a second boundary does not end early.) */
+bool guestobj_wait_stamp(struct guestsim *g, uint32_t slot, uint32_t target, uint32_t timeout_ms);
 /* Rings ch's doorbell (root: RING_WPTR; else CHANNEL_DOORBELL). */
 void guestobj_doorbell(struct guestsim *g, uint32_t ch);
 /* Puts any outer command on ch (0: root ring). Returns its stamp. */
 uint32_t guestobj_put(struct guestsim *g, uint32_t ch, uint16_t op, const void *p, uint32_t len);
+
+/* put, doorbell and guestobj_wait_stamp (5 s). Returns the stamp, 0 on timeout. */
+uint32_t guestobj_submit(struct guestsim *g, uint32_t ch, uint16_t op, const void *p, uint32_t len);
 
 #endif /* LAGFX_TESTS_GUESTOBJ_H */

@@ -212,11 +212,11 @@ main(void)
     /* Item 42: SynchronizeResources {task, 0} as 0x22 and 0x42 on root, 0x42 on channel 1. */
     {
         uint32_t p[2] = { 1, 0 };
-        uint32_t s0 = guestsim_root_submit(g, 0x22, p, 8);
+        uint32_t s0 = guestobj_submit(g, 0, 0x22, p, 8);
         CHECK_EQ_U32(guestsim_stamp(g, 0), s0);
-        uint32_t s1 = guestsim_root_submit(g, 0x42, p, 8);
+        uint32_t s1 = guestobj_submit(g, 0, 0x42, p, 8);
         CHECK_EQ_U32(guestsim_stamp(g, 0), s1);
-        uint32_t s2 = guestsim_channel_submit(g, 1, 0x42, p, 8);
+        uint32_t s2 = guestobj_submit(g, 1, 0x42, p, 8);
         CHECK_EQ_U32(guestsim_stamp(g, 1), s2);
         CHECK_EQ_U64(gerr_count(dev, UT_GERR_OUTER_VALUE), 0);
         CHECK_EQ_U64(gerr_count(dev, UT_GERR_UNKNOWN_OUTER), 0);
@@ -233,7 +233,7 @@ main(void)
         memcpy(p + 12, &task, 4);
         memcpy(p + 16, &va, 8);
         memcpy(p + 24, &len, 8);
-        uint32_t s = guestsim_channel_submit(g, 2, 0x22, p, 32);
+        uint32_t s = guestobj_submit(g, 2, 0x22, p, 32);
         CHECK_EQ_U32(guestsim_stamp(g, 2), s);
         CHECK_MEM(guestsim_ram(g) + guestsim_devinfo_gpa(g), before, sizeof(before));
 
@@ -245,7 +245,7 @@ main(void)
         memcpy(p + 100, &task2, 4);
         memcpy(p + 104, &va2, 8);
         memcpy(p + 112, &len, 8);
-        s = guestsim_channel_submit(g, 2, 0x39, p, 120);
+        s = guestobj_submit(g, 2, 0x39, p, 120);
         lagfx_set_log_level(LAGFX_LOG_WARN);
         lagfx_set_log_handler(NULL, NULL);
         CHECK_EQ_U32(guestsim_stamp(g, 2), s);
@@ -260,7 +260,7 @@ main(void)
     {
         be_recording_clear(be);
         uint32_t p[2] = { 1, 0x13 };
-        uint32_t s = guestsim_channel_submit(g, 1, 0x25, p, 8);
+        uint32_t s = guestobj_submit(g, 1, 0x25, p, 8);
         CHECK_EQ_U32(guestsim_stamp(g, 1), s);
         CHECK_STR(be_recording_text(be), "");
     }
@@ -270,7 +270,7 @@ main(void)
         uint64_t gpa = guestsim_alloc_pages(g, 1);
         memset(guestsim_ram(g) + gpa, 0x5A, 4096);
         uint32_t p[3] = { 0, (uint32_t)gpa, 0 };
-        uint32_t s = guestsim_root_submit(g, 0x0A, p, 12);
+        uint32_t s = guestobj_submit(g, 0, 0x0A, p, 12);
         CHECK_EQ_U32(guestsim_stamp(g, 0), s);
         uint8_t want[4096];
         memset(want, 0x5A, sizeof(want));
@@ -288,7 +288,7 @@ main(void)
         REQUIRE(guestobj_standard(&o, 1, &r3));
         uint8_t def[16];
         guestobj_define_payload(&o, def);
-        guestsim_root_submit(g, 0x38, def, 16);
+        guestobj_submit(g, 0, 0x38, def, 16);
         REQUIRE(guestobj_set_heap(&o));
         struct cmdenc e;
         cmdenc_init(&e);
@@ -299,7 +299,7 @@ main(void)
         REQUIRE(guestobj_read(&o, x.reply_va[0], reply, sizeof(reply)));
         CHECK(!all_zero(reply, sizeof(reply)));
         uint32_t del = 3;
-        guestsim_root_submit(g, 0x01, &del, 4);
+        guestobj_submit(g, 0, 0x01, &del, 4);
         uint64_t inner = core_of(dev)->inner_commands;
         uint32_t s = guestobj_exec_submit(&o, 1, &e, NULL, 0, 1, &x);
         CHECK(s != 0);
@@ -329,7 +329,7 @@ main(void)
             last = put_quiet(g, 0, root_ops[i].op, p, root_ops[i].len);
         uint32_t next = put_quiet(g, 0, 0x0E, NULL, 0); /* the next command runs */
         guestsim_root_doorbell(g);
-        CHECK(guestsim_wait_stamp(g, 0, next, 2000));
+        CHECK(guestobj_wait_stamp(g, 0, next, 2000));
         CHECK_EQ_U32(guestsim_stamp(g, 0), next);
         CHECK(next == last + 1);
 
@@ -344,7 +344,7 @@ main(void)
             put_quiet(g, 1, ch_ops[i].op, p, ch_ops[i].len);
         next = put_quiet(g, 1, 0x36, p, 8);
         guestsim_channel_doorbell(g, 1);
-        CHECK(guestsim_wait_stamp(g, 1, next, 2000));
+        CHECK(guestobj_wait_stamp(g, 1, next, 2000));
         CHECK_EQ_U32(guestsim_stamp(g, 1), next);
         CHECK_EQ_U64(gerr_count(dev, UT_GERR_UNKNOWN_OUTER), 0);
         CHECK_EQ_U64(gerr_count(dev, UT_GERR_OUTER_PAYLOAD), 0);
@@ -368,7 +368,7 @@ main(void)
         unsigned long long h = strtoull(c + strlen("texture_create h"), NULL, 10);
         be_recording_clear(be);
         uint32_t p[2] = { 1, kr.texture2 };
-        guestsim_root_submit(g, 0x08, p, 8);
+        guestobj_submit(g, 0, 0x08, p, 8);
         char want[64];
         snprintf(want, sizeof(want), "object_destroy h%llu\n", h);
         CHECK_STR(be_recording_text(be), want);
@@ -394,7 +394,7 @@ main(void)
         REQUIRE(guestobj_standard(&o, 1, &r2));
         uint8_t def[16];
         guestobj_define_payload(&o, def);
-        guestsim_root_submit(g, 0x38, def, 16);
+        guestobj_submit(g, 0, 0x38, def, 16);
         REQUIRE(guestobj_set_heap(&o));
         uint64_t faults = proto_dev_guest_faults(core_of(dev));
 
@@ -420,10 +420,10 @@ main(void)
         guestsim_channel_doorbell(g, 1);
         guestsim_channel_doorbell(g, 2);
         guestsim_channel_doorbell(g, 5);
-        CHECK(guestsim_wait_stamp(g, 2, s2, 1000));
-        CHECK(guestsim_wait_stamp(g, 5, s5, 1000));
+        CHECK(guestobj_wait_stamp(g, 2, s2, 1000));
+        CHECK(guestobj_wait_stamp(g, 5, s5, 1000));
         uint64_t t_other = now_ms() - t0;
-        CHECK(guestsim_wait_stamp(g, 1, s1, 2000));
+        CHECK(guestobj_wait_stamp(g, 1, s1, 2000));
         CHECK(t_other < 500);
         CHECK_EQ_U64(proto_dev_guest_faults(core_of(dev)), faults + 1);
         CHECK(strstr(be_recording_text(be), "begin_render_pass area=64x32") != NULL);

@@ -74,7 +74,7 @@ put(struct session *s, uint32_t ch, uint16_t op, const void *p, uint32_t len)
 static void
 wait_slot(struct session *s, uint32_t ch)
 {
-    if (!guestsim_wait_stamp(s->g, ch, s->expect[ch], 5000)) {
+    if (!guestobj_wait_stamp(s->g, ch, s->expect[ch], 5000)) {
         fprintf(stderr, "slot %u: stamp %u not reached (cell %u)\n", ch, s->expect[ch],
                 guestsim_stamp(s->g, ch));
         exit(1);
