@@ -292,7 +292,13 @@ round_root(struct session *s)
         }
         }
     }
+    /* Root commands reach the backend too (IOSurfaces): they run only after the channels'
+     * work and finish before anything else, so the transcript's interleaving does not depend
+     * on thread timing. */
+    for (uint32_t ch = 1; ch <= 4; ch++)
+        wait_slot(s, ch);
     guestobj_doorbell(s->g, 0);
+    wait_slot(s, 0);
 }
 
 static void
@@ -545,7 +551,8 @@ main(void)
     uint32_t rounds = 0;
     while (s.commands < MIN_COMMANDS) {
         rounds++;
-        /* Concurrent rounds on disjoint rings; at most one of them reaches the backend. */
+        /* Concurrent rounds on disjoint rings; those that reach the backend (ExecIndirects,
+         * root IOSurface commands) are serialised by round_root. */
         uint32_t kind = rnd(10);
         if (kind < 5)
             round_exec(&s);
