@@ -44,6 +44,9 @@ struct proto_decode_env {
     /* Optional: a texture that views IOSurface `id` is named as a destination (colour or
      * resolve attachment, blit destination, compute-bound texture): protocol.md §15.5 (a). */
     void (*surface_written)(void *user, uint32_t id);
+    /* Optional: a TEX1 names IOSurface id; called before its texture is created, so the
+     * scanout surface exists (§14: created on first reference). Same user. */
+    void (*surface_needed)(void *user, uint32_t id);
     void *surface_user;
     uint64_t inner_commands;    /* out: inner commands decoded */
     uint64_t shared_as_render;  /* out: 0x86/0x87 classed render (§10.7) */

@@ -48,6 +48,7 @@ proto_cmdbuf_exec_xlate(struct proto_exec_env *env, const uint8_t *payload, size
         .stream_hook = env->trace ? record_stream : NULL,
         .stream_user = env,
         .surface_written = env->surface_written,
+        .surface_needed = env->surface_needed,
         .surface_user = env->surface_user,
     };
     lagfx_status_t st = proto_cmdbuf_exec(&d, payload, len);

@@ -209,6 +209,8 @@ void proto_iosurface_resize_scanout(struct proto_dev *dev);
 void proto_iosurfaces_drop_all(struct proto_dev *dev);
 /* Decoder hook: a destination texture views IOSurface id (§15.5 source a). Worker. */
 void proto_surface_written(void *dev, uint32_t id);
+/* Decoder hook: a TEX1 names IOSurface id; surface 1 is created on first reference (§14). */
+void proto_surface_needed(void *dev, uint32_t id);
 uint32_t proto_iosurface_count(struct proto_dev *dev);
 
 /* ---- display.c ---- */

@@ -74,9 +74,9 @@ write_page(struct proto_dev *dev, uint32_t port, struct proto_display *d)
     mem_put_le32(head + SHARED_FB_LENGTH, (uint32_t)m.width * m.height * 4u);
 
     uint8_t tail[SHARED_TAIL_END - SHARED_FB_PFN] = { 0 };
-    mem_put_le32(tail + SHARED_FB_PFN - SHARED_FB_PFN, 0);
-    mem_put_le16(tail + SHARED_FORMAT_COUNT - SHARED_FB_PFN, 1);
-    uint8_t *fmt = tail + SHARED_FORMAT - SHARED_FB_PFN;
+    mem_put_le32(tail + (SHARED_FB_PFN - SHARED_FB_PFN), 0);
+    mem_put_le16(tail + (SHARED_FORMAT_COUNT - SHARED_FB_PFN), 1);
+    uint8_t *fmt = tail + (SHARED_FORMAT - SHARED_FB_PFN);
     mem_put_le32(fmt + 0, m.width);
     mem_put_le32(fmt + 4, m.height);
     memcpy(fmt + 8, "BGRA", 4);

@@ -37,6 +37,7 @@ struct proto_exec_env {
     struct proto_trace *trace;    /* wire recording, or NULL */
     /* Optional: a destination texture views IOSurface id (protocol.md §15.5 a). */
     void (*surface_written)(void *user, uint32_t id);
+    void (*surface_needed)(void *user, uint32_t id); /* a TEX1 names IOSurface id */
     void *surface_user;
     uint64_t inner_commands; /* out: inner commands decoded (stats) */
 };

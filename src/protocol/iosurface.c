@@ -87,6 +87,13 @@ define_image(struct proto_dev *dev, struct proto_iosurface *s)
 }
 
 void
+proto_surface_needed(void *vdev, uint32_t id)
+{
+    if (id == 1)
+        proto_iosurface_scanout(vdev);
+}
+
+void
 proto_surface_written(void *vdev, uint32_t id)
 {
     struct proto_dev *dev = vdev;

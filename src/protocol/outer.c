@@ -533,6 +533,7 @@ op_exec_indirect(struct proto_dev *dev, struct proto_outer *cmd, struct mem_read
         .display_width = dev->displays[0].cur_width,
         .trace = dev->cfg.trace,
         .surface_written = proto_surface_written,
+        .surface_needed = proto_surface_needed,
         .surface_user = dev,
     };
     lagfx_status_t st = proto_exec_indirect(&env, r->p, r->size);

@@ -288,6 +288,8 @@ make_texture(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc, ui
     struct backing_ctx bk;
     backing_init(&bk, d, &pl);
     td.backing = td.has_guest_image ? &bk.b : NULL;
+    if (td.iosurface_id && d->env->surface_needed)
+        d->env->surface_needed(d->env->surface_user, td.iosurface_id);
     if (d->ops->texture_create(d->be, &td, &obj->handle) != LAGFX_OK)
         return;
     obj->u.tex.format = td.pixel_format;
