@@ -39,7 +39,10 @@ struct rig {
 
 /* A rendering device with displays of the given mode lists, booted, objects ready. */
 static int
-rig_up(struct rig *r, uint32_t displays, const lagfx_display_mode_t *modes0, uint32_t n0,
+rig_up(struct rig *r,
+       uint32_t displays,
+       const lagfx_display_mode_t *modes0,
+       uint32_t n0,
        const lagfx_display_mode_t *mode1)
 {
     struct guestsim_config cfg;
@@ -81,8 +84,10 @@ rig_up(struct rig *r, uint32_t displays, const lagfx_display_mode_t *modes0, uin
 static void
 rig_down(struct rig *r)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         lagfx_display_free(r->d[i]);
+        r->d[i] = NULL;
+    }
     guestsim_free(r->g);
 }
 
@@ -105,14 +110,19 @@ read_frame(lagfx_display_t *d, uint32_t *w, uint32_t *h)
 {
     uint32_t probe;
     lagfx_frame_info_t info = { .struct_size = sizeof(info) };
-    lagfx_frame_dst_t dst = { .struct_size = sizeof(dst), .pixels = &probe, .size = 4,
-                              .width = 1, .height = 1, .flags = LAGFX_READ_LATEST };
+    lagfx_frame_dst_t dst = { .struct_size = sizeof(dst),
+                              .pixels = &probe,
+                              .size = 4,
+                              .width = 1,
+                              .height = 1,
+                              .flags = LAGFX_READ_LATEST };
     lagfx_status_t st = lagfx_display_read_frame(d, &dst, &info);
     if (st != LAGFX_ERROR_SIZE_MISMATCH)
         return NULL;
     uint32_t *px = malloc((size_t)info.width * info.height * 4);
     REQUIRE(px);
-    dst = (lagfx_frame_dst_t){ .struct_size = sizeof(dst), .pixels = px,
+    dst = (lagfx_frame_dst_t){ .struct_size = sizeof(dst),
+                               .pixels = px,
                                .size = (size_t)info.width * info.height * 4,
                                .flags = LAGFX_READ_LATEST };
     REQUIRE(lagfx_display_read_frame(d, &dst, &info) == LAGFX_OK);
@@ -131,7 +141,8 @@ count_not(const uint32_t *px, uint32_t w, uint32_t h, uint32_t v)
 }
 
 /* BGRA bytes b0 b1 b2 b3 as the u32 a little-endian read gives. */
-#define BYTES(b0, b1, b2, b3) ((uint32_t)(b0) | (uint32_t)(b1) << 8 | (uint32_t)(b2) << 16 | (uint32_t)(b3) << 24)
+#define BYTES(b0, b1, b2, b3) \
+    ((uint32_t)(b0) | (uint32_t)(b1) << 8 | (uint32_t)(b2) << 16 | (uint32_t)(b3) << 24)
 
 int
 main(void)
@@ -287,14 +298,14 @@ main(void)
     REQUIRE(guestobj_surface_texture(&r.o, 10, 1, 1280, 800));
     cmdenc_init(&e);
     cmdenc_segment_begin(&e, 4);
-    uint8_t *f = cmdenc_inner(&e, PROTO_OP_FillTextureWithColor, 72);
-    proto_put_FillTextureWithColor_textureRef(f, 72, 10);
-    proto_put_FillTextureWithColor_size_w(f, 72, 1280);
-    proto_put_FillTextureWithColor_size_h(f, 72, 800);
-    proto_put_FillTextureWithColor_size_d(f, 72, 1);
-    proto_put_FillTextureWithColor_green(f, 72, 1.0);
-    proto_put_FillTextureWithColor_alpha(f, 72, 1.0);
-    proto_put_FillTextureWithColor_format(f, 72, 80);
+    uint8_t *f = cmdenc_inner(&e, PROTO_OP_FillTextureWithColor, 92);
+    proto_put_FillTextureWithColor_textureRef(f, 92, 10);
+    proto_put_FillTextureWithColor_size_w(f, 92, 1280);
+    proto_put_FillTextureWithColor_size_h(f, 92, 800);
+    proto_put_FillTextureWithColor_size_d(f, 92, 1);
+    proto_put_FillTextureWithColor_green(f, 92, 1.0);
+    proto_put_FillTextureWithColor_alpha(f, 92, 1.0);
+    proto_put_FillTextureWithColor_format(f, 92, 80);
     cmdenc_segment_end(&e);
     REQUIRE(guestobj_exec_submit(&r.o, 1, &e, NULL, 0, 0, NULL) != 0);
     cmdenc_free(&e);
