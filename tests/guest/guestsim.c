@@ -384,10 +384,14 @@ guestsim_alloc_pages(struct guestsim *g, uint32_t count)
     return gpa;
 }
 
+/* Guest words the device also touches (stamp cells, read pointers, event words) are read and
+ * written atomically, as the kext does; unaligned words fall back to byte copies. */
 uint32_t
 guestsim_read32(struct guestsim *g, uint64_t gpa)
 {
     uint32_t v;
+    if ((gpa & 3) == 0)
+        return __atomic_load_n((uint32_t *)(g->ram + gpa), __ATOMIC_ACQUIRE);
     memcpy(&v, g->ram + gpa, 4);
     return v;
 }
@@ -395,6 +399,10 @@ guestsim_read32(struct guestsim *g, uint64_t gpa)
 void
 guestsim_write32(struct guestsim *g, uint64_t gpa, uint32_t value)
 {
+    if ((gpa & 3) == 0) {
+        __atomic_store_n((uint32_t *)(g->ram + gpa), value, __ATOMIC_RELEASE);
+        return;
+    }
     memcpy(g->ram + gpa, &value, 4);
 }
 

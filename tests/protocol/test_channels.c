@@ -19,7 +19,10 @@ settle(void)
 static void
 desc(struct guestsim *g, uint32_t ch, uint8_t out[20])
 {
-    memcpy(out, guestsim_ram(g) + guestsim_descriptor_gpa(ch), 20);
+    for (int i = 0; i < 5; i++) { /* word by word, atomically: the device writes +0x04 */
+        uint32_t v = guestsim_read32(g, guestsim_descriptor_gpa(ch) + 4u * i);
+        memcpy(out + 4 * i, &v, 4);
+    }
 }
 
 int
