@@ -10,3 +10,6 @@ CONFIG_E1000E_PCI_EXPRESS=y
 CONFIG_VIRTIO_PCI=y
 CONFIG_VIRTIO_BLK=y
 CONFIG_VIRTIO_NET=y
+# macOS refuses to boot without the SMC; a plain VGA (or ramfb) shows OpenCore's picker
+CONFIG_APPLESMC=y
+CONFIG_VGA_PCI=y
