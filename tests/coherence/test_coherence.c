@@ -309,7 +309,7 @@ case_compute(struct ctx *c, const char *mtlb_path)
             fprintf(stderr, "dst[%d] = %g, expected %g\n", i, dst[i], w);
     }
     CHECK_EQ_INT(bad, 0);
-    /* The constant buffer is bound read-only: its guest bytes are not rewritten. */
+    /* The guest's new constant is what the next dispatch reads (first-use refresh). */
     float k2 = 7.0f, kr;
     put(c, K_VA, &k2, 4);
     CHECK(exec(c, &e, NULL, 0));
