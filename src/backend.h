@@ -39,6 +39,24 @@ struct be_backing {
     uint64_t length; /* bytes the placement covers */
 };
 
+/*
+ * Where a write-back lands (protocol.md §10.2, §13.7): object bytes [offset, offset + length)
+ * mapped onto guest memory, resolved by protocol when it asks for the write-back (so the
+ * backend never sees task tables or guest addresses). Created by protocol on the heap and
+ * handed over with write_back: from then the backend owns it, calls write from any thread
+ * (its completion thread) after the GPU work and before the flush's done, then release
+ * exactly once; also when the work is discarded, the device is lost or the backend destroyed
+ * (release without any write).
+ * write: object bytes [off, off + len), which must lie inside [offset, offset + length);
+ * pages that did not translate are skipped and never written (false then, DR3).
+ */
+struct be_writeback {
+    bool (*write)(struct be_writeback *wb, uint64_t off, const void *src, size_t len);
+    void (*release)(struct be_writeback *wb);
+    uint64_t offset; /* first object byte it covers */
+    uint64_t length; /* bytes it covers */
+};
+
 struct be_buffer_desc {
     uint64_t length; /* ≤ 1 GiB */
     const struct be_backing *backing;
@@ -319,10 +337,21 @@ struct be_ops {
     void (*object_destroy)(struct be *be, be_handle_t object);
     /* Descriptor flag 0x100: refresh the host copy from guest memory before the work. */
     void (*refresh)(struct be *be, be_handle_t object, const struct be_backing *backing);
-    /* Write the object's contents back to guest memory after the GPU work, before the stamp
-     * (descriptor flag 0x1, blit 0x13A; 0x13B: slice/level, whole = false). */
-    void (
-        *write_back)(struct be *be, be_handle_t object, bool whole, uint32_t slice, uint32_t level);
+    /* Writes the object's contents into wb after the GPU work recorded so far, before the
+     * flush's done. Textures: the linear image of protocol.md §13.7 (descriptor flag 0x1,
+     * SynchronizeResources, blit 0x13A; 0x13B: slice/level with whole = false), the parts of
+     * it that wb covers. Buffers: exactly wb's range (§10.2 coherence). Takes wb (above). */
+    void (*write_back)(struct be *be,
+                       be_handle_t object,
+                       bool whole,
+                       uint32_t slice,
+                       uint32_t level,
+                       struct be_writeback *wb);
+    /* Buffer coherence (§10.2): the bytes [*off, *off + *len) of a buffer that the GPU work
+     * recorded since the last flush or discard may write (blit destinations, shader-writable
+     * bindings of draws and dispatches); false when none. Protocol asks for the buffers an
+     * ExecIndirect used and writes those ranges back. */
+    bool (*buffer_written)(struct be *be, be_handle_t buffer, uint64_t *off, uint64_t *len);
 
     /* Encoders. A segment begins with encoder_reset: all state back to protocol.md §10.8. */
     void (*encoder_reset)(struct be *be);
@@ -427,8 +456,17 @@ struct be {
 bool be_ops_complete(const struct be_ops *ops);
 lagfx_status_t be_init(struct be *be, const struct be_ops *ops);
 
-/* The null backend: accepts everything, finishes at once (done runs inside flush). Handles
- * are distinct non-zero numbers. */
+/* Releases a write-back target that will not be written (NULL is fine). */
+static inline void
+be_writeback_release(struct be_writeback *wb)
+{
+    if (wb)
+        wb->release(wb);
+}
+
+/* The null backend: accepts everything, finishes at once (done runs inside flush), writes
+ * nothing back (buffer_written is always false; write_back releases at once). Handles are
+ * distinct non-zero numbers. */
 lagfx_status_t be_null_new(struct be **out);
 
 /*

@@ -60,8 +60,20 @@ null_refresh(struct be *be, be_handle_t h, const struct be_backing *b)
 }
 
 static void
-null_write_back(struct be *be, be_handle_t h, bool whole, uint32_t slice, uint32_t level)
+null_write_back(struct be *be,
+                be_handle_t h,
+                bool whole,
+                uint32_t slice,
+                uint32_t level,
+                struct be_writeback *wb)
 {
+    be_writeback_release(wb); /* no host copy: nothing to write */
+}
+
+static bool
+null_buffer_written(struct be *be, be_handle_t h, uint64_t *off, uint64_t *len)
+{
+    return false;
 }
 
 static void
@@ -246,6 +258,7 @@ static const struct be_ops null_ops = {
     .object_destroy = null_handle,
     .refresh = null_refresh,
     .write_back = null_write_back,
+    .buffer_written = null_buffer_written,
     .encoder_reset = null_void,
     .begin_render_pass = null_pass,
     .end_render_pass = null_void,

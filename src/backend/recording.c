@@ -20,7 +20,33 @@ struct be_rec {
     size_t len, cap;
     bool oom;
     be_handle_t next;
+    /* Buffer coherence model: ranges blits and dispatches wrote since the last flush or
+     * discard (every compute-bound buffer counts as written: no shaders here). */
+    struct rec_dirty {
+        be_handle_t buffer;
+        uint64_t lo, hi;
+    } dirty[64];
+    uint32_t ndirty;
+    struct be_buffer_binding compute[32];
 };
+
+static void
+mark_written(struct be *be, be_handle_t h, uint64_t off, uint64_t len)
+{
+    struct be_rec *r = (struct be_rec *)be;
+    if (!h || !len)
+        return;
+    for (uint32_t i = 0; i < r->ndirty; i++) {
+        struct rec_dirty *d = &r->dirty[i];
+        if (d->buffer == h) {
+            d->lo = off < d->lo ? off : d->lo;
+            d->hi = off + len > d->hi ? off + len : d->hi;
+            return;
+        }
+    }
+    if (r->ndirty < sizeof(r->dirty) / sizeof(r->dirty[0]))
+        r->dirty[r->ndirty++] = (struct rec_dirty){ h, off, off + len };
+}
 
 __attribute__((format(printf, 2, 3))) static void
 emit(struct be *be, const char *fmt, ...)
@@ -208,17 +234,40 @@ rec_refresh(struct be *be, be_handle_t h, const struct be_backing *b)
 }
 
 static void
-rec_write_back(struct be *be, be_handle_t h, bool whole, uint32_t slice, uint32_t level)
+rec_write_back(struct be *be,
+               be_handle_t h,
+               bool whole,
+               uint32_t slice,
+               uint32_t level,
+               struct be_writeback *wb)
 {
     if (whole)
-        emit(be, "write_back h%llu", (unsigned long long)h);
+        emit(be, "write_back h%llu range=%llu+%llu", (unsigned long long)h,
+             (unsigned long long)wb->offset, (unsigned long long)wb->length);
     else
-        emit(be, "write_back h%llu slice=%u level=%u", (unsigned long long)h, slice, level);
+        emit(be, "write_back h%llu slice=%u level=%u range=%llu+%llu", (unsigned long long)h, slice,
+             level, (unsigned long long)wb->offset, (unsigned long long)wb->length);
+    be_writeback_release(wb);
+}
+
+static bool
+rec_buffer_written(struct be *be, be_handle_t h, uint64_t *off, uint64_t *len)
+{
+    struct be_rec *r = (struct be_rec *)be;
+    for (uint32_t i = 0; i < r->ndirty; i++) {
+        if (r->dirty[i].buffer == h) {
+            *off = r->dirty[i].lo;
+            *len = r->dirty[i].hi - r->dirty[i].lo;
+            return true;
+        }
+    }
+    return false;
 }
 
 static void
 rec_encoder_reset(struct be *be)
 {
+    memset(((struct be_rec *)be)->compute, 0, sizeof(((struct be_rec *)be)->compute));
     emit(be, "encoder_reset");
 }
 
@@ -345,6 +394,9 @@ rec_bind_buffers(struct be *be,
                  uint32_t count,
                  const struct be_buffer_binding *b)
 {
+    struct be_rec *r = (struct be_rec *)be;
+    for (uint32_t i = 0; s == BE_STAGE_COMPUTE && i < count && first + i < 32; i++)
+        r->compute[first + i] = b[i];
     for (uint32_t i = 0; i < count; i++)
         emit(be, "bind_buffer %s index=%u buffer=h%llu offset=%llu stride=%llu", stage_name(s),
              first + i, (unsigned long long)b[i].buffer, (unsigned long long)b[i].offset,
@@ -411,9 +463,20 @@ rec_draw_indirect(struct be *be, const struct be_draw_indirect *d)
              (unsigned long long)d->indirect_buffer, (unsigned long long)d->indirect_offset);
 }
 
+/* A dispatch may write every buffer bound to the compute stage, from its offset on. */
+static void
+mark_compute(struct be *be)
+{
+    struct be_rec *r = (struct be_rec *)be;
+    for (uint32_t i = 0; i < 32; i++)
+        if (r->compute[i].buffer)
+            mark_written(be, r->compute[i].buffer, r->compute[i].offset, UINT64_MAX / 2);
+}
+
 static void
 rec_dispatch(struct be *be, const struct be_dispatch *d)
 {
+    mark_compute(be);
     emit(be, "dispatch %s=%u,%u,%u group=%u,%u,%u", d->threads ? "threads" : "groups", d->count[0],
          d->count[1], d->count[2], d->group_size[0], d->group_size[1], d->group_size[2]);
 }
@@ -421,6 +484,7 @@ rec_dispatch(struct be *be, const struct be_dispatch *d)
 static void
 rec_dispatch_indirect(struct be *be, const struct be_dispatch_indirect *d)
 {
+    mark_compute(be);
     emit(be, "dispatch_indirect threads=%d buffer=h%llu offset=%llu group=%u,%u,%u", d->threads,
          (unsigned long long)d->buffer, (unsigned long long)d->offset, d->group_size[0],
          d->group_size[1], d->group_size[2]);
@@ -435,6 +499,7 @@ rec_barrier(struct be *be, const struct be_barrier *b)
 static void
 rec_copy_buffer(struct be *be, be_handle_t s, uint64_t so, be_handle_t d, uint64_t dof, uint64_t n)
 {
+    mark_written(be, d, dof, n);
     emit(be, "copy_buffer src=h%llu+%llu dst=h%llu+%llu size=%llu", (unsigned long long)s,
          (unsigned long long)so, (unsigned long long)d, (unsigned long long)dof,
          (unsigned long long)n);
@@ -461,6 +526,10 @@ rec_copy_buffer_to_texture(struct be *be, const struct be_buffer_texture_copy *c
 static void
 rec_copy_texture_to_buffer(struct be *be, const struct be_buffer_texture_copy *c)
 {
+    /* The rows span at most bytes_per_image × depth (or rows × bytes_per_row) bytes. */
+    uint64_t rows = (uint64_t)(c->size[1] ? c->size[1] : 1) * c->bytes_per_row;
+    uint64_t span = c->bytes_per_image ? c->bytes_per_image * (c->size[2] ? c->size[2] : 1) : rows;
+    mark_written(be, c->buffer, c->buffer_offset, span ? span : 1);
     print_bt(be, "copy_texture_to_buffer", c);
 }
 
@@ -479,6 +548,7 @@ rec_copy_texture(struct be *be, const struct be_texture_copy *c)
 static void
 rec_fill_buffer(struct be *be, be_handle_t b, uint64_t off, uint64_t len, uint32_t pattern)
 {
+    mark_written(be, b, off, len);
     emit(be, "fill_buffer h%llu offset=%llu length=%llu pattern=0x%08x", (unsigned long long)b,
          (unsigned long long)off, (unsigned long long)len, pattern);
 }
@@ -503,12 +573,14 @@ rec_generate_mipmaps(struct be *be, be_handle_t h)
 static void
 rec_discard(struct be *be)
 {
+    ((struct be_rec *)be)->ndirty = 0;
     emit(be, "discard");
 }
 
 static void
 rec_flush(struct be *be, be_done_fn done, void *arg)
 {
+    ((struct be_rec *)be)->ndirty = 0;
     emit(be, "flush");
     if (done)
         done(arg);
@@ -581,6 +653,7 @@ static const struct be_ops rec_ops = {
     .object_destroy = rec_object_destroy,
     .refresh = rec_refresh,
     .write_back = rec_write_back,
+    .buffer_written = rec_buffer_written,
     .encoder_reset = rec_encoder_reset,
     .begin_render_pass = rec_begin_render_pass,
     .end_render_pass = rec_end_render_pass,

@@ -378,6 +378,9 @@ static lagfx_status_t
 dec_finish(struct proto_dec *d)
 {
     d->env->inner_commands += d->inner_count;
+    ut_free(d->used);
+    d->used = NULL;
+    d->nused = d->cap_used = 0;
     if (d->fault) {
         d->ops->discard(d->be);
         return LAGFX_ERROR_GUEST_FAULT;
@@ -405,11 +408,14 @@ proto_cmdbuf_decode_stream(struct proto_decode_env *env,
     lagfx_status_t st = proto_objects_begin(&d);
     if (st != LAGFX_OK)
         return st;
+    d.coherent = true;
     if (len > PROTO_MAX_RESOURCE_LEN) {
         proto_fault(&d, "resource entry longer than 4 MiB", len);
         return dec_finish(&d);
     }
     decode_entry(&d, bytes, len);
+    if (!d.fault)
+        proto_buffers_write_back(&d);
     return dec_finish(&d);
 }
 
@@ -452,6 +458,7 @@ proto_cmdbuf_exec(struct proto_decode_env *env, const uint8_t *payload, size_t l
     lagfx_status_t st = proto_objects_begin(&d);
     if (st != LAGFX_OK)
         return st;
+    d.coherent = true; /* buffers: refreshed on first use, written back at the end */
 
     /* §10.9 step 1: refresh the objects named with flag 0x100 (C13). */
     const uint8_t *desc = payload + EXEC_HEAD;
@@ -495,6 +502,7 @@ proto_cmdbuf_exec(struct proto_decode_env *env, const uint8_t *payload, size_t l
             if (!nb) {
                 ut_free(buf);
                 d.ops->discard(d.be);
+                ut_free(d.used);
                 return LAGFX_ERROR_OUT_OF_MEMORY;
             }
             buf = nb;
@@ -510,15 +518,17 @@ proto_cmdbuf_exec(struct proto_decode_env *env, const uint8_t *payload, size_t l
     }
     ut_free(buf);
 
-    /* §10.9 step 4 (recorded now, run by the backend after the GPU work): flag 0x1. */
+    /* §10.9 step 4 (recorded now, run by the backend after the GPU work): buffer coherence,
+     * then flag 0x1. */
+    if (!d.fault)
+        proto_buffers_write_back(&d);
     for (uint32_t i = 0; i < dc && !d.fault; i++) {
         uint32_t ref = mem_le32(desc + EXEC_DESC_SIZE * i),
                  flags = mem_le32(desc + EXEC_DESC_SIZE * i + 4);
         if (!(flags & DESC_FLAG_SYNC))
             continue;
-        struct proto_obj *obj = proto_obj_resolve(&d, ref);
-        if (obj && obj->usable && obj->kind == PROTO_OBJ_TEXTURE)
-            d.ops->write_back(d.be, obj->handle, true, 0, 0);
+        d.op = 0;
+        proto_obj_write_back(&d, proto_obj_resolve(&d, ref), true, 0, 0);
     }
     return dec_finish(&d);
 }
@@ -539,8 +549,7 @@ proto_cmdbuf_synchronize(struct proto_decode_env *env, const uint32_t *refs, uin
                                 env->task->id, refs[i]);
             continue;
         }
-        if (obj->usable && obj->kind == PROTO_OBJ_TEXTURE && !obj->view)
-            d.ops->write_back(d.be, obj->handle, true, 0, 0);
+        proto_obj_write_back(&d, obj, true, 0, 0);
     }
     return LAGFX_OK;
 }

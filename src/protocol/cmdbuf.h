@@ -22,11 +22,18 @@
 #include "util/guest_errors.h"
 
 /* Task-VA access for one outer command. read zero-fills dst and returns false when any byte
- * does not translate; write writes nothing or part and returns false. */
+ * does not translate; write writes nothing or part and returns false.
+ * Write-backs (be_writeback) need the two optional members: translate resolves the page of va
+ * to the guest-physical address of va (the same outer command, worker), and phys_write writes
+ * guest-physical bytes later, from the backend's completion thread (thread-safe and
+ * range-checked, valid until the device is freed). Without them write-backs write nothing. */
 struct proto_guest_io {
     void *user;
     bool (*read)(void *user, uint64_t va, void *dst, size_t len);
     bool (*write)(void *user, uint64_t va, const void *src, size_t len);
+    bool (*translate)(void *user, uint64_t va, uint64_t *gpa);
+    bool (*phys_write)(void *phys, uint64_t gpa, const void *src, size_t len);
+    void *phys;
 };
 
 struct proto_decode_env {
@@ -90,8 +97,9 @@ void proto_task_objects_free(struct proto_task *task, struct be *be);
  * the guest's descriptor and image (§19 item 53). Unknown refs: nothing. */
 void proto_task_object_drop(struct proto_task *task, struct be *be, uint32_t ref);
 /* SynchronizeResources with ids (§8.2 0x22/0x42): each listed texture's host contents are
- * written back to guest memory when the backend's work completes (buffers are coherent);
- * unresolved refs are skipped (DR3). Never faults the task. */
+ * written back to guest memory when the backend's work completes (buffers are coherent:
+ * every ExecIndirect writes back what its GPU work wrote); unresolved refs are skipped (DR3).
+ * Never faults the task. */
 lagfx_status_t
 proto_cmdbuf_synchronize(struct proto_decode_env *env, const uint32_t *refs, uint32_t count);
 

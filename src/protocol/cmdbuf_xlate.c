@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The decoder bound to the memory layer: task-VA io through a struct mem_xlate (radix walk or
- * range table, page by page), and proto_cmdbuf_exec_xlate, which runs one ExecIndirect for
- * the device core's struct proto_exec_env (exec.h). Runs on the protocol worker of the channel.
+ * range table, page by page; VA → GPA for write-back targets, which write with mem_guest_write
+ * from the backend's completion thread), and proto_cmdbuf_exec_xlate, which runs one
+ * ExecIndirect for the device core's struct proto_exec_env (exec.h). Runs on the protocol
+ * worker of the channel, except xl_phys_write (completion thread).
  */
 #include "protocol/cmdbuf.h"
 #include "protocol/exec.h"
@@ -21,10 +23,31 @@ xl_write(void *user, uint64_t va, const void *src, size_t len)
     return mem_xlate_write(user, va, src, len);
 }
 
+static bool
+xl_translate(void *user, uint64_t va, uint64_t *gpa)
+{
+    uint64_t run;
+    return mem_xlate_translate(user, va, gpa, &run) == MEM_XLATE_OK;
+}
+
+/* Completion thread: mem_guest_write takes the guest's shared lock and range-checks. */
+static bool
+xl_phys_write(void *phys, uint64_t gpa, const void *src, size_t len)
+{
+    return mem_guest_write(phys, gpa, src, len);
+}
+
 struct proto_guest_io
 proto_guest_io_xlate(struct mem_xlate *x)
 {
-    return (struct proto_guest_io){ x, xl_read, xl_write };
+    return (struct proto_guest_io){
+        .user = x,
+        .read = xl_read,
+        .write = xl_write,
+        .translate = xl_translate,
+        .phys_write = xl_phys_write,
+        .phys = x->guest,
+    };
 }
 
 static void

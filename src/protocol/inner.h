@@ -49,6 +49,11 @@ struct proto_dec {
     bool fault;            /* sticky: a Fact-level violation, the ExecIndirect is dropped */
     const char *fault_reason;
     uint32_t resolve_depth; /* object resolution nesting (views, pipelines) */
+    /* Buffer coherence (ExecIndirect decoding only): refresh on first use, and the buffers
+     * used, for the write-backs at the end (resource.c). */
+    bool coherent;
+    struct proto_obj **used;
+    uint32_t nused, cap_used;
     /* Segment state (§10.8): reset at every segment start. */
     uint32_t op; /* inner opcode being decoded, for logs */
     uint8_t enc_type;

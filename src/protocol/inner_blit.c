@@ -339,7 +339,7 @@ b_SynchronizeResource(struct proto_dec *d, const struct mem_reader *b, uint32_t 
     struct proto_obj *o = proto_obj_expect(d, GET(b, SynchronizeResource, ref), BUF | TEX);
     /* Buffers are coherent in guest memory before the stamp anyway (§10.2). */
     if (o && o->kind == PROTO_OBJ_TEXTURE)
-        d->ops->write_back(d->be, o->handle, true, 0, 0);
+        proto_obj_write_back(d, o, true, 0, 0);
 }
 
 static void
@@ -354,7 +354,7 @@ b_SynchronizeTextureImage(struct proto_dec *d, const struct mem_reader *b, uint3
         range_bad(d, "slice or level", ((uint64_t)level << 32) | slice);
         return;
     }
-    d->ops->write_back(d->be, t->handle, false, slice, level);
+    proto_obj_write_back(d, t, false, slice, level);
 }
 
 bool

@@ -8,12 +8,14 @@
  */
 #include "protocol/resource.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "protocol/formats.h"
 #include "protocol/inner.h"
 #include "util/alloc.h"
 #include "util/checked.h"
+#include "util/log.h"
 
 #define OBJ_PAGE_SHIFT PROTO_OBJ_PAGE_SHIFT
 #define OBJ_PAGE       PROTO_OBJ_PAGE
@@ -49,12 +51,27 @@ proto_objects_begin(struct proto_dec *d)
     return LAGFX_OK;
 }
 
+/* Shared by a buffer's proto_obj and its write-back targets in flight: the last of them frees
+ * it, so a target released after DeleteResource or task deletion touches live memory. */
+struct proto_coh {
+    _Atomic uint32_t refs;
+    _Atomic uint32_t pending; /* write-backs handed to the backend and not yet released */
+};
+
+static void
+coh_unref(struct proto_coh *c)
+{
+    if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+        ut_free(c);
+}
+
 static void
 obj_release(struct be *be, struct proto_obj *obj)
 {
     if (obj->handle)
         be->ops->object_destroy(be, obj->handle);
     ut_free(obj->ident);
+    coh_unref(obj->coh);
     memset(obj, 0, sizeof(*obj));
 }
 
@@ -196,10 +213,15 @@ make_buffer(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc)
     }
     struct backing_ctx bk;
     backing_init(&bk, d, &pl);
+    obj->coh = ut_calloc(1, sizeof(*obj->coh));
+    if (!obj->coh)
+        return;
+    atomic_init(&obj->coh->refs, 1);
     struct be_buffer_desc bd = { .length = pl.total, .backing = &bk.b };
     if (d->ops->buffer_create(d->be, &bd, &obj->handle) != LAGFX_OK)
         return;
     obj->u.buf.length = pl.total;
+    obj->refresh_epoch = d->objs->epoch; /* created from the guest's bytes just now */
     obj->usable = true;
 }
 
@@ -300,6 +322,7 @@ make_texture(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc, ui
     obj->u.tex.levels = td.levels;
     obj->u.tex.layers = td.layers;
     obj->u.tex.samples = td.samples;
+    obj->u.tex.linear = td.linear_size;
     obj->usable = true;
 }
 
@@ -311,18 +334,22 @@ make_view(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc)
     obj->kind = PROTO_OBJ_TEXTURE;
     obj->view = true;
     struct proto_obj *parent = NULL;
+    uint32_t parent_ref = 0;
     struct be_texture_view_desc vd = { 0 };
     bool v1 = GET(&r, VIW1, magic) == PROTO_MAGIC_VIW1;
     if (v1) {
-        parent = proto_obj_resolve(d, GET(&r, VIW1, parent));
+        parent_ref = GET(&r, VIW1, parent);
+        parent = proto_obj_resolve(d, parent_ref);
     } else {
         /* §13.8 fallback: the first of the first 16 words that names a texture slot. */
         fallback_once(d, 0x05);
         for (uint32_t i = 0; i < 16 && !parent; i++) {
             uint32_t w = mem_le32(desc + 4 * i);
             uint8_t t = slot_type_of(d, w);
-            if (t == 0x02 || t == 0x03 || t == 0x0C)
+            if (t == 0x02 || t == 0x03 || t == 0x0C) {
                 parent = proto_obj_resolve(d, w);
+                parent_ref = w;
+            }
         }
     }
     if (!parent || parent->kind != PROTO_OBJ_TEXTURE || parent->view || !parent->usable) {
@@ -363,6 +390,7 @@ make_view(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc)
         return;
     }
     obj->dep[0] = parent->handle;
+    obj->view_parent = parent_ref;
     if (d->ops->texture_view_create(d->be, &vd, &obj->handle) != LAGFX_OK)
         return;
     obj->u.tex = parent->u.tex;
@@ -809,6 +837,26 @@ deps_current(struct proto_dec *d, struct proto_obj *obj, const uint8_t *desc, si
     return true;
 }
 
+/* §13.6: the GPU reads guest memory as it is when the ExecIndirect is decoded, so a buffer's
+ * host copy is refreshed on its first use in one (creation already read it). Not while a
+ * write-back of it is in flight: then the guest's bytes are older than the host copy (the
+ * guest cannot have written the buffer meaningfully before that stamp). */
+static void
+buffer_first_use(struct proto_dec *d, struct proto_obj *obj)
+{
+    if (d->nused == d->cap_used) {
+        uint32_t cap = d->cap_used ? d->cap_used * 2 : 16;
+        struct proto_obj **n = ut_realloc_array(d->used, cap, sizeof(*n));
+        if (!n)
+            return; /* not written back: logged by the allocator, counted as host trouble */
+        d->used = n;
+        d->cap_used = cap;
+    }
+    d->used[d->nused++] = obj;
+    if (obj->refresh_epoch != d->objs->epoch && atomic_load(&obj->coh->pending) == 0)
+        proto_obj_refresh(d, obj);
+}
+
 struct proto_obj *
 proto_obj_resolve(struct proto_dec *d, uint32_t ref)
 {
@@ -939,6 +987,8 @@ proto_obj_resolve(struct proto_dec *d, uint32_t ref)
     }
     obj->place = pl; /* pages may move while the identity stays (§13.5) */
     d->resolve_depth--;
+    if (d->coherent && obj->kind == PROTO_OBJ_BUFFER && obj->usable)
+        buffer_first_use(d, obj);
     if (desc != small)
         ut_free(desc);
     return obj;
@@ -960,7 +1010,186 @@ proto_obj_refresh(struct proto_dec *d, struct proto_obj *obj)
 {
     if (!obj->usable || !obj->handle)
         return;
+    if (obj->kind == PROTO_OBJ_BUFFER) {
+        if (obj->refresh_epoch == d->objs->epoch)
+            return; /* already read from guest memory in this outer command */
+        obj->refresh_epoch = d->objs->epoch;
+    }
     struct backing_ctx bk;
     backing_init(&bk, d, &obj->place);
     d->ops->refresh(d->be, obj->handle, &bk.b);
+}
+
+/* ---- write-back targets (be_writeback) ---- */
+
+/* A run of object bytes contiguous in guest-physical memory. */
+struct wb_run {
+    uint64_t off, gpa, len;
+};
+
+struct wb_target {
+    struct be_writeback wb;
+    bool (*phys_write)(void *phys, uint64_t gpa, const void *src, size_t len);
+    void *phys;
+    struct proto_coh *coh; /* buffers: a reference; pending counted */
+    bool holes;            /* some page did not translate */
+    uint32_t nruns, cap;
+    struct wb_run *runs;
+};
+
+/* Completion thread: only the runs resolved at record time and mem_guest_write are touched. */
+static bool
+wb_write(struct be_writeback *wb, uint64_t off, const void *src, size_t len)
+{
+    struct wb_target *t = (struct wb_target *)wb;
+    if (off < wb->offset || !ut_range_ok(off - wb->offset, len, wb->length))
+        return false;
+    /* First run ending after off (runs are sorted by offset). */
+    uint32_t lo = 0, hi = t->nruns;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->runs[mid].off + t->runs[mid].len <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const uint8_t *p = src;
+    uint64_t pos = off, end = off + len;
+    bool ok = true;
+    for (uint32_t i = lo; i < t->nruns && pos < end; i++) {
+        const struct wb_run *r = &t->runs[i];
+        if (r->off >= end)
+            break;
+        if (r->off > pos) {
+            ok = false; /* an untranslated page: skipped (§13.5) */
+            pos = r->off;
+        }
+        uint64_t n = UT_MIN(end, r->off + r->len) - pos;
+        ok &= t->phys_write(t->phys, r->gpa + (pos - r->off), p + (pos - off), (size_t)n);
+        pos += n;
+    }
+    return ok && pos == end;
+}
+
+static void
+wb_release(struct be_writeback *wb)
+{
+    struct wb_target *t = (struct wb_target *)wb;
+    if (t->coh) {
+        atomic_fetch_sub_explicit(&t->coh->pending, 1, memory_order_release);
+        coh_unref(t->coh);
+    }
+    ut_free(t->runs);
+    ut_free(t);
+}
+
+static bool
+wb_add(struct wb_target *t, uint64_t off, uint64_t gpa, uint64_t len)
+{
+    if (t->nruns) {
+        struct wb_run *last = &t->runs[t->nruns - 1];
+        if (last->off + last->len == off && last->gpa + last->len == gpa) {
+            last->len += len;
+            return true;
+        }
+    }
+    if (t->nruns == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 8;
+        struct wb_run *n = ut_realloc_array(t->runs, cap, sizeof(*n));
+        if (!n)
+            return false;
+        t->runs = n;
+        t->cap = cap;
+    }
+    t->runs[t->nruns++] = (struct wb_run){ off, gpa, len };
+    return true;
+}
+
+/* Resolves object bytes [off, off + len) of placement pl to guest-physical runs, page by page
+ * through this outer command's translation. NULL when out of memory. */
+static struct be_writeback *
+wb_new(struct proto_dec *d, const struct placement *pl, uint64_t off, uint64_t len)
+{
+    const struct proto_guest_io *io = &d->env->io;
+    struct wb_target *t = ut_calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    *t = (struct wb_target){ .wb = { wb_write, wb_release, off, len },
+                             .phys_write = io->phys_write,
+                             .phys = io->phys };
+    bool can = io->translate && io->phys_write;
+    uint64_t base = 0, end = off + len;
+    for (uint32_t i = 0; i < pl->count && off < end; i++) {
+        uint64_t stop = base + pl->size[i];
+        while (off < stop && off < end) {
+            uint64_t va = ((uint64_t)pl->vpn[i] << 12) + (off - base);
+            uint64_t n = UT_MIN(4096 - (va & 4095), UT_MIN(stop, end) - off);
+            uint64_t gpa;
+            if (can && io->translate(io->user, va, &gpa)) {
+                if (!wb_add(t, off, gpa, n)) {
+                    wb_release(&t->wb);
+                    return NULL;
+                }
+            } else {
+                t->holes = true; /* never written back (§13.5, DR3) */
+            }
+            off += n;
+        }
+        base = stop;
+    }
+    if (t->holes && can)
+        ut_guest_error_once(d->errs, UT_GERR_REF, UT_NS_INNER, d->op & 0x1FF,
+                            "task=%u op=0x%x: write-back target has untranslated pages, skipped",
+                            d->task->id, d->op);
+    return &t->wb;
+}
+
+void
+proto_obj_write_back(struct proto_dec *d,
+                     struct proto_obj *obj,
+                     bool whole,
+                     uint32_t slice,
+                     uint32_t level)
+{
+    if (!obj || !obj->usable || obj->kind != PROTO_OBJ_TEXTURE || !obj->handle ||
+        obj->u.tex.iosurface || !obj->u.tex.linear)
+        return; /* no guest image: nothing to write (§13.7) */
+    const struct proto_obj *owner = obj;
+    if (obj->view) {
+        owner = proto_obj_get(d, obj->view_parent);
+        if (!owner || owner->handle != obj->dep[0])
+            return;
+    }
+    struct be_writeback *wb = wb_new(d, &owner->place, 0, obj->u.tex.linear);
+    if (!wb) {
+        UT_ERROR(d->env->dev, "object", "task=%u: out of memory, write-back dropped", d->task->id);
+        return;
+    }
+    d->ops->write_back(d->be, obj->handle, whole, slice, level, wb);
+}
+
+void
+proto_buffers_write_back(struct proto_dec *d)
+{
+    for (uint32_t i = 0; i < d->nused; i++) {
+        struct proto_obj *obj = d->used[i];
+        uint64_t off = 0, len = 0;
+        if (!obj->usable || !obj->handle || !d->ops->buffer_written(d->be, obj->handle, &off, &len))
+            continue;
+        uint64_t length = obj->u.buf.length;
+        if (off >= length || len == 0)
+            continue;
+        len = UT_MIN(len, length - off);
+        struct be_writeback *wb = wb_new(d, &obj->place, off, len);
+        if (!wb) {
+            UT_ERROR(d->env->dev, "object", "task=%u: out of memory, write-back dropped",
+                     d->task->id);
+            continue;
+        }
+        struct wb_target *t = (struct wb_target *)wb;
+        t->coh = obj->coh;
+        atomic_fetch_add_explicit(&obj->coh->refs, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&obj->coh->pending, 1, memory_order_relaxed);
+        d->ops->write_back(d->be, obj->handle, true, 0, 0, wb);
+    }
 }

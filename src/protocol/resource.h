@@ -5,7 +5,11 @@
  * decoded from the provisional layouts v1 (§13.4-§13.12) or their real-guest fallbacks, and the
  * backend objects created for them. Slot and descriptor bytes are read on the first use of a
  * ref in an outer command (epoch) and reused only within it; backend objects persist while the
- * slot type, descriptor VA and identity bytes are unchanged. Runs on the task's worker.
+ * slot type, descriptor VA and identity bytes are unchanged. Buffer coherence (§10.2, §13.6):
+ * during an ExecIndirect a buffer's host copy is refreshed from guest memory on its first use
+ * (unless a write-back of it is still in flight: the host copy is then the newer one), and the
+ * ranges its GPU work wrote go back through be_writeback targets. Runs on the task's worker;
+ * write-back targets are written and released on the backend's completion thread.
  */
 #ifndef LAGFX_PROTOCOL_RESOURCE_H
 #define LAGFX_PROTOCOL_RESOURCE_H
@@ -40,6 +44,9 @@ struct proto_placement {
     uint32_t vpn[4];
 };
 
+/* Buffer coherence bookkeeping shared with in-flight write-back targets (resource.c). */
+struct proto_coh;
+
 struct proto_obj {
     /* Cache state. */
     uint32_t epoch;    /* outer command that last validated it; 0 = never */
@@ -53,6 +60,9 @@ struct proto_obj {
     be_handle_t handle;
     be_handle_t dep[2]; /* handles this object was built from (view parent, functions) */
     struct proto_placement place;
+    uint32_t view_parent;   /* views: the parent's ref */
+    uint32_t refresh_epoch; /* buffers: epoch of the last refresh from guest memory */
+    struct proto_coh *coh;  /* buffers: write-backs in flight (a reference) */
     /* Decoded facts the decoder checks against. */
     union {
         struct {
@@ -61,6 +71,7 @@ struct proto_obj {
         struct {
             uint32_t format, type, width, height, levels, layers, samples;
             uint32_t iosurface; /* TEX1 iosurfaceId (views: the parent's); 0 = own image */
+            uint64_t linear;    /* bytes of the guest image (§13.7); 0 = none */
         } tex;
         struct {
             uint32_t stage;
@@ -103,5 +114,21 @@ struct proto_obj *proto_obj_reject(struct proto_dec *d, uint32_t ref, const stru
 
 /* Descriptor flag 0x100 (§10.2): the backend re-reads the object's guest bytes. */
 void proto_obj_refresh(struct proto_dec *d, struct proto_obj *obj);
+
+/*
+ * Asks the backend to write a texture's guest image back after the GPU work recorded so far
+ * (flag 0x1, 0x13A/0x13B, SynchronizeResources; §13.7), through a be_writeback whose pages
+ * are translated now. Textures without a guest image (IOSurface views, Private, depth, ...)
+ * and other kinds: nothing.
+ */
+void proto_obj_write_back(struct proto_dec *d,
+                          struct proto_obj *obj,
+                          bool whole,
+                          uint32_t slice,
+                          uint32_t level);
+
+/* End of an ExecIndirect (§10.2, §10.9 step 4): every buffer it used whose bytes its GPU work
+ * may have written (the backend says which range) is written back before the stamp. */
+void proto_buffers_write_back(struct proto_dec *d);
 
 #endif /* LAGFX_PROTOCOL_RESOURCE_H */

@@ -34,6 +34,7 @@ copy_buffer(struct be *be,
         return;
     vkb_retain(b, s);
     vkb_retain(b, d);
+    vkb_buffer_mark_written(b, d, dof, size);
     VkBufferCopy c = { so, dof, size };
     vkCmdCopyBuffer(cb, s->buf, d->buf, 1, &c);
 }
@@ -91,10 +92,17 @@ buffer_texture(struct be *be, const struct be_buffer_texture_copy *c, bool to_te
         return;
     vkb_retain(b, buf);
     vkb_retain(b, t);
-    if (to_texture)
+    if (to_texture) {
         vkCmdCopyBufferToImage(cb, buf->buf, img->img, VK_IMAGE_LAYOUT_GENERAL, 1, &r);
-    else
+    } else {
+        /* Rows of bufferRowLength (or the width) texels, images of bufferImageHeight rows. */
+        uint64_t pitch = (uint64_t)(r.bufferRowLength ? r.bufferRowLength : c->size[0]) * texel;
+        uint64_t height = r.bufferImageHeight ? r.bufferImageHeight : c->size[1];
+        uint64_t span =
+            pitch * height * (layers - 1) + pitch * (c->size[1] - 1) + (uint64_t)c->size[0] * texel;
+        vkb_buffer_mark_written(b, buf, c->buffer_offset, span);
         vkCmdCopyImageToBuffer(cb, img->img, VK_IMAGE_LAYOUT_GENERAL, buf->buf, 1, &r);
+    }
 }
 
 static void
@@ -169,6 +177,7 @@ fill_buffer(struct be *be, be_handle_t h, uint64_t off, uint64_t len, uint32_t p
     if (!cb)
         return;
     vkb_retain(b, buf);
+    vkb_buffer_mark_written(b, buf, off, len);
     if (off % 4 == 0 && len % 4 == 0) {
         vkCmdFillBuffer(cb, buf->buf, off, len, pattern);
         return;

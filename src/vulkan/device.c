@@ -587,6 +587,7 @@ ops_init(void)
     vkb_ops.object_destroy = vkb_object_destroy;
     vkb_ops.refresh = vkb_refresh;
     vkb_ops.write_back = vkb_write_back;
+    vkb_ops.buffer_written = vkb_buffer_written;
     vkb_render_ops(&vkb_ops);
     vkb_blit_ops(&vkb_ops);
     vkb_display_ops(&vkb_ops);
@@ -645,6 +646,7 @@ vkb_backend_new(const struct vkb_config *cfg, struct be **out, struct vkb_info *
     ut_cond_init_monotonic(&b->qcond);
     ut_cond_init_monotonic(&b->idle_cond);
     b->next_serial = 1;
+    b->dirty_gen = 1;
 
     const char *env_val = secure_getenv("LAGFX_VALIDATION");
     bool validation = cfg->validation || (env_val && strcmp(env_val, "1") == 0);

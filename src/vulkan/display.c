@@ -268,26 +268,32 @@ present(struct be *be, const struct be_present *p)
 }
 
 void
+vkb_post_release(struct vkb *b, struct vkb_post *p)
+{
+    be_writeback_release(p->wb);
+    p->wb = NULL;
+    ut_free(p->pieces);
+    p->pieces = NULL;
+    if (p->staging)
+        vkb_obj_unref(b, &p->staging->o);
+    p->staging = NULL;
+}
+
+void
 vkb_post_complete(struct vkb *b, struct vkb_post *p)
 {
     if (p->kind == VKB_POST_WRITE_BACK) {
-        const uint8_t *src = p->staging ? p->staging->map : ((struct vkb_buffer *)p->obj)->map;
-        uint8_t **dst = p->obj->kind == VKB_KIND_TEXTURE ? &((struct vkb_texture *)p->obj)->wb
-                                                         : &((struct vkb_buffer *)p->obj)->wb;
-        size_t *dlen = p->obj->kind == VKB_KIND_TEXTURE ? &((struct vkb_texture *)p->obj)->wb_len
-                                                        : &((struct vkb_buffer *)p->obj)->wb_len;
-        uint8_t *n = ut_malloc(p->len ? p->len : 1);
-        if (n) {
-            memcpy(n, src, p->len);
-            ut_free(*dst);
-            *dst = n;
-            *dlen = p->len;
-        }
-        UT_DEBUG(LOGDEV(b), VKB_DOMAIN, "write-back of %zu bytes kept (no guest write path)",
-                 p->len);
-        vkb_obj_unref(b, p->obj);
-        if (p->staging)
-            vkb_obj_unref(b, &p->staging->o);
+        /* Guest memory, before the flush's done (protocol.md §6.4). */
+        const uint8_t *src = p->staging->map;
+        bool ok = true;
+        if (!p->pieces)
+            ok = p->wb->write(p->wb, p->off, src, p->len);
+        for (uint32_t i = 0; i < p->npieces; i++)
+            ok &= p->wb->write(p->wb, p->off + p->pieces[i][0], src + p->pieces[i][0],
+                               (size_t)p->pieces[i][1]);
+        if (!ok)
+            UT_DEBUG(LOGDEV(b), VKB_DOMAIN, "write-back of %zu bytes partly skipped", p->len);
+        vkb_post_release(b, p);
         return;
     }
     struct vkb_port *port = &b->ports[p->port];

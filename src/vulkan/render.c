@@ -370,6 +370,8 @@ bind_set(struct vkb *b,
             vkb_retain(b, buf);
             uint64_t range =
                 UT_MIN(buf->length - off, (uint64_t)b->props.limits.maxStorageBufferRange);
+            if (ab->access & AIR_ACCESS_WRITE) /* stores or atomics: written back (§10.2) */
+                vkb_buffer_mark_written(b, buf, off, range);
             bi[n] = (VkDescriptorBufferInfo){ buf->buf, off, range };
             w[n].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
             w[n].pBufferInfo = &bi[n];

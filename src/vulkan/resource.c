@@ -51,8 +51,35 @@ void
 vkb_destroy_buffer(struct vkb *b, struct vkb_buffer *buf)
 {
     vkb_buffer_free(b, buf->buf, buf->mem);
-    ut_free(buf->wb);
     ut_free(buf);
+}
+
+void
+vkb_buffer_mark_written(struct vkb *b, struct vkb_buffer *buf, uint64_t off, uint64_t len)
+{
+    if (!buf || buf == b->dummy_buffer || off >= buf->length || !len)
+        return;
+    uint64_t end = off + UT_MIN(len, buf->length - off);
+    if (buf->dirty_gen != b->dirty_gen) {
+        buf->dirty_gen = b->dirty_gen;
+        buf->dirty_lo = off;
+        buf->dirty_hi = end;
+        return;
+    }
+    buf->dirty_lo = UT_MIN(buf->dirty_lo, off);
+    buf->dirty_hi = UT_MAX(buf->dirty_hi, end);
+}
+
+bool
+vkb_buffer_written(struct be *be, be_handle_t h, uint64_t *off, uint64_t *len)
+{
+    struct vkb *b = vkb_from(be);
+    struct vkb_buffer *buf = vkb_cast(h, VKB_KIND_BUFFER);
+    if (!buf || buf->dirty_gen != b->dirty_gen || buf->dirty_hi <= buf->dirty_lo)
+        return false;
+    *off = buf->dirty_lo;
+    *len = buf->dirty_hi - buf->dirty_lo;
+    return true;
 }
 
 /* ---- images ---- */
@@ -435,7 +462,6 @@ vkb_destroy_texture(struct vkb *b, struct vkb_texture *t)
     for (uint32_t i = 0; i < t->natt; i++)
         drop_view(b, t->att[i].view);
     vkb_obj_unref(b, &t->image->o);
-    ut_free(t->wb);
     ut_free(t);
 }
 
@@ -485,6 +511,7 @@ vkb_texture_create(struct be *be, const struct be_texture_desc *d, be_handle_t *
                        d->layers, d->samples, true, &img);
     if (st != LAGFX_OK)
         return st;
+    img->guest_bpr = d->bytes_per_row;
     if (d->has_guest_image && d->backing) {
         st = upload_guest_image(b, vkb_upload_cb(b), img, d->bytes_per_row, d->backing);
         if (st != LAGFX_OK)
@@ -596,6 +623,12 @@ vkb_depth_stencil_create(struct be *be, const struct be_depth_stencil_desc *d, b
 
 /* ---- refresh and write-back ---- */
 
+/*
+ * Buffers refresh in the batch's upload command buffer, which runs before its work: the GPU
+ * work of the outer command being decoded reads the guest's bytes as they were at decode time
+ * (protocol.md §13.6) wherever in the stream the buffer is first used, and a render pass open
+ * on the work command buffer is left alone. The barriers order it after earlier batches' work.
+ */
 void
 vkb_refresh(struct be *be, be_handle_t h, const struct be_backing *bk)
 {
@@ -603,15 +636,12 @@ vkb_refresh(struct be *be, be_handle_t h, const struct be_backing *bk)
     struct vkb_obj *o = (struct vkb_obj *)(uintptr_t)h;
     if (!o || !bk)
         return;
-    vkb_end_pass_if_open(b);
-    VkCommandBuffer cb = vkb_work_cb(b);
-    if (!cb)
-        return;
     if (o->kind == VKB_KIND_BUFFER) {
         struct vkb_buffer *buf = (struct vkb_buffer *)o;
         uint64_t len = UT_MIN(buf->length, bk->length);
+        VkCommandBuffer cb = vkb_upload_cb(b);
         struct vkb_staging *s;
-        if (!len || vkb_staging_new(b, len, &s) != LAGFX_OK)
+        if (!cb || !len || vkb_staging_new(b, len, &s) != LAGFX_OK)
             return;
         bk->read(bk, 0, s->map, len);
         vkb_retain(b, s);
@@ -625,86 +655,109 @@ vkb_refresh(struct be *be, be_handle_t h, const struct be_backing *bk)
         struct vkb_texture *t = (struct vkb_texture *)o;
         if (t->image->bpp == 0 || t->image->samples != 1)
             return;
-        vkb_retain(b, t);
-        vkb_full_barrier(cb);
-        upload_guest_image(b, cb, t->image, 0, bk);
-    }
-}
-
-void
-vkb_write_back(struct be *be, be_handle_t h, bool whole, uint32_t slice, uint32_t level)
-{
-    struct vkb *b = vkb_from(be);
-    struct vkb_obj *o = (struct vkb_obj *)(uintptr_t)h;
-    if (!o)
-        return;
-    vkb_end_pass_if_open(b);
-    struct vkb_post p = { .kind = VKB_POST_WRITE_BACK, .obj = o };
-    if (o->kind == VKB_KIND_BUFFER) {
-        struct vkb_buffer *buf = (struct vkb_buffer *)o;
+        vkb_end_pass_if_open(b);
         VkCommandBuffer cb = vkb_work_cb(b);
         if (!cb)
             return;
-        vkb_full_barrier(cb); /* GPU writes before the host reads at completion */
-        p.len = buf->length;
+        vkb_retain(b, t);
+        vkb_full_barrier(cb);
+        upload_guest_image(b, cb, t->image, t->image->guest_bpr, bk);
+    }
+}
+
+/* Stages a buffer range, or a texture's linear image (part), at this point of the work; the
+ * completion thread writes the staging into wb (vkb_post_complete). */
+void
+vkb_write_back(struct be *be,
+               be_handle_t h,
+               bool whole,
+               uint32_t slice,
+               uint32_t level,
+               struct be_writeback *wb)
+{
+    struct vkb *b = vkb_from(be);
+    struct vkb_obj *o = (struct vkb_obj *)(uintptr_t)h;
+    struct vkb_post p = { .kind = VKB_POST_WRITE_BACK, .wb = wb };
+    VkBufferImageCopy *reg = NULL;
+    if (!o || !wb)
+        goto drop;
+    if (o->kind == VKB_KIND_BUFFER) {
+        struct vkb_buffer *buf = (struct vkb_buffer *)o;
+        if (wb->offset >= buf->length || !wb->length)
+            goto drop;
+        uint64_t len = UT_MIN(wb->length, buf->length - wb->offset);
+        VkCommandBuffer cb = vkb_op_begin(b); /* GPU writes before the copy */
+        if (!cb || vkb_staging_new(b, len, &p.staging) != LAGFX_OK)
+            goto drop;
+        vkb_retain(b, buf);
+        VkBufferCopy c = { wb->offset, 0, len };
+        vkCmdCopyBuffer(cb, buf->buf, p.staging->buf, 1, &c);
+        vkb_full_barrier(cb);
+        p.off = wb->offset;
+        p.len = (size_t)len;
     } else if (o->kind == VKB_KIND_TEXTURE) {
         struct vkb_texture *t = (struct vkb_texture *)o;
         struct vkb_image *img = t->image;
         if (img->bpp == 0 || img->samples != 1)
-            return; /* no guest image (§13.7) */
+            goto drop; /* no guest image (§13.7) */
         uint32_t bl = whole ? t->base_level : t->base_level + level;
         uint32_t nl = whole ? t->level_count : 1;
         uint32_t bs = whole ? t->base_layer : t->base_layer + slice;
         uint32_t ns = whole ? t->layer_count : 1;
         if (bl + nl > img->levels || bs + ns > img->layers)
-            return;
-        VkBufferImageCopy *reg = ut_calloc_array(nl * ns, sizeof(*reg));
+            goto drop;
+        reg = ut_calloc_array(nl * ns, sizeof(*reg));
         if (!reg)
-            return;
+            goto drop;
         bool tight;
-        uint64_t size = linear_regions(img, 0, bl, nl, bs, ns, reg, &tight);
+        uint64_t size = linear_regions(img, img->guest_bpr, bl, nl, bs, ns, reg, &tight);
+        if (tight)
+            goto drop; /* not expressible as bufferRowLength (see upload_guest_image) */
+        /* Stage only the span from the first region to the end of the last one. */
         uint64_t first = reg[0].bufferOffset;
         for (uint32_t i = 0; i < nl * ns; i++)
             reg[i].bufferOffset -= first;
         size -= first;
-        struct vkb_staging *s;
-        VkCommandBuffer cb = vkb_work_cb(b);
-        if (!cb || vkb_staging_new(b, size, &s) != LAGFX_OK) {
-            ut_free(reg);
-            return;
+        const VkBufferImageCopy *last = &reg[nl * ns - 1];
+        size = UT_MIN(size, last->bufferOffset + (uint64_t)last->bufferRowLength * img->bpp *
+                                                     last->bufferImageHeight);
+        /* Only the part the target covers. */
+        if (first < wb->offset || first >= wb->offset + wb->length)
+            goto drop;
+        size = UT_MIN(size, wb->offset + wb->length - first);
+        if (nl * ns > 1) {
+            p.pieces = ut_calloc_array(nl * ns, sizeof(*p.pieces));
+            if (!p.pieces)
+                goto drop;
+            p.npieces = nl * ns;
+            for (uint32_t i = 0; i < nl * ns; i++) {
+                p.pieces[i][0] = reg[i].bufferOffset;
+                p.pieces[i][1] =
+                    UT_MIN((uint64_t)reg[i].bufferRowLength * img->bpp * reg[i].bufferImageHeight,
+                           size - UT_MIN(size, reg[i].bufferOffset));
+            }
         }
+        VkCommandBuffer cb = vkb_op_begin(b);
+        if (!cb || vkb_staging_new(b, size, &p.staging) != LAGFX_OK)
+            goto drop;
         vkb_retain(b, t);
-        vkb_full_barrier(cb);
-        vkCmdCopyImageToBuffer(cb, img->img, VK_IMAGE_LAYOUT_GENERAL, s->buf, nl * ns, reg);
+        vkCmdCopyImageToBuffer(cb, img->img, VK_IMAGE_LAYOUT_GENERAL, p.staging->buf, nl * ns, reg);
         vkb_full_barrier(cb);
         ut_free(reg);
-        p.staging = s;
-        p.len = size;
+        reg = NULL;
+        p.off = first;
+        p.len = (size_t)size;
     } else {
+        goto drop;
+    }
+    if (vkb_post_add(b, &p) == LAGFX_OK)
         return;
-    }
-    vkb_obj_ref(o);
-    if (vkb_post_add(b, &p) != LAGFX_OK) {
-        vkb_obj_unref(b, o);
-        if (p.staging)
-            vkb_obj_unref(b, &p.staging->o);
-    }
-}
-
-const uint8_t *
-vkb_written_back(be_handle_t h, size_t *len)
-{
-    struct vkb_obj *o = (struct vkb_obj *)(uintptr_t)h;
-    if (o && o->kind == VKB_KIND_TEXTURE) {
-        *len = ((struct vkb_texture *)o)->wb_len;
-        return ((struct vkb_texture *)o)->wb;
-    }
-    if (o && o->kind == VKB_KIND_BUFFER) {
-        *len = ((struct vkb_buffer *)o)->wb_len;
-        return ((struct vkb_buffer *)o)->wb;
-    }
-    *len = 0;
-    return NULL;
+drop:
+    ut_free(reg);
+    ut_free(p.pieces);
+    if (p.staging)
+        vkb_obj_unref(b, &p.staging->o);
+    be_writeback_release(wb);
 }
 
 /* ---- dummies ---- */

@@ -259,9 +259,7 @@ posts_drop(struct vkb *b, struct vkb_batch *bt)
             port->slot[p->slot].state = VKB_SLOT_FREE;
             pthread_mutex_unlock(&port->lock);
         } else if (p->kind == VKB_POST_WRITE_BACK) {
-            vkb_obj_unref(b, p->obj);
-            if (p->staging)
-                vkb_obj_unref(b, &p->staging->o);
+            vkb_post_release(b, p);
         }
     }
     bt->nposts = 0;
@@ -361,6 +359,7 @@ vkb_discard(struct be *be)
     struct vkb *b = vkb_from(be);
     struct vkb_batch *bt = b->cur;
     vkb_state_reset(b);
+    b->dirty_gen++; /* the dropped work writes nothing */
     if (!bt)
         return;
     if (bt->work_open) {
@@ -376,6 +375,7 @@ vkb_flush(struct be *be, be_done_fn done, void *arg)
 {
     struct vkb *b = vkb_from(be);
     vkb_end_pass_if_open(b);
+    b->dirty_gen++; /* buffer_written covers the work since this flush */
     struct vkb_batch *bt = vkb_batch_cur(b);
     if (!bt) {
         /* Out of memory for even an empty batch: finish in order by waiting. */

@@ -67,8 +67,9 @@ struct vkb_buffer {
     VkDeviceMemory mem;
     uint8_t *map; /* host-visible, coherent */
     uint64_t length;
-    uint8_t *wb; /* the last write-back's bytes (see vkb_texture) */
-    size_t wb_len;
+    /* Bytes [dirty_lo, dirty_hi) the work recorded while b->dirty_gen was dirty_gen may
+     * write (be_ops.buffer_written). Worker only. */
+    uint64_t dirty_gen, dirty_lo, dirty_hi;
 };
 
 struct vkb_image {
@@ -80,7 +81,8 @@ struct vkb_image {
     uint32_t mtl_format;
     uint32_t type; /* MTLTextureType */
     uint32_t width, height, levels, layers, samples;
-    uint32_t bpp; /* bytes per texel (0 for depth/stencil) */
+    uint32_t bpp;       /* bytes per texel (0 for depth/stencil) */
+    uint32_t guest_bpr; /* guest pitch of level 0 (protocol.md §13.7); 0 = default */
 };
 
 /* One cached single-subresource view for rendering (level, layer). */
@@ -99,11 +101,6 @@ struct vkb_texture {
     VkImageView storage_view; /* identity swizzle, or VK_NULL_HANDLE */
     uint32_t natt;
     struct vkb_att_view att[8]; /* worker only */
-    /* The last write-back's bytes (linear layout of protocol.md §13.7), kept until the
-     * interface to write guest memory exists (docs/vulkan-notes.md). gpu thread writes,
-     * tests read after the flush's done. */
-    uint8_t *wb;
-    size_t wb_len;
 };
 
 struct vkb_sampler {
@@ -173,16 +170,20 @@ struct vkb_staging {
 enum vkb_post_kind {
     VKB_POST_FRAME,      /* publish a frame slot */
     VKB_POST_REPEAT,     /* publish the port's newest frame again */
-    VKB_POST_WRITE_BACK, /* keep a texture's staged bytes */
+    VKB_POST_WRITE_BACK, /* write staged bytes into guest memory (be_writeback) */
 };
 
 struct vkb_post {
     uint32_t kind;
     uint32_t port, slot;
-    struct vkb_obj *obj;         /* WRITE_BACK: a texture or buffer, a reference */
-    struct vkb_staging *staging; /* WRITE_BACK of a texture: a reference */
-    uint64_t off;                /* WRITE_BACK: bytes of the staging (or buffer) kept */
+    struct vkb_staging *staging; /* WRITE_BACK: a reference; NULL when nothing was staged */
+    struct be_writeback *wb;     /* WRITE_BACK: owned; released once, run or dropped */
+    uint64_t off;                /* WRITE_BACK: object offset of the staging's first byte */
     size_t len;
+    /* WRITE_BACK of a texture part with gaps (some slices of several levels): the staged
+     * pieces {offset in the staging, length}, owned; NULL = one piece [0, len). */
+    uint64_t (*pieces)[2];
+    uint32_t npieces;
 };
 
 /* One submission: an upload command buffer (object creation, never discarded) and a work
@@ -313,6 +314,7 @@ struct vkb {
     /* Worker only. */
     struct vkb_batch *cur;
     uint64_t next_serial;
+    uint64_t dirty_gen; /* bumped by flush and discard: buffer dirty ranges older are void */
     struct vkb_state st;
     struct vkb_surface *surfaces;
     uint32_t nsurfaces, cap_surfaces;
@@ -418,7 +420,15 @@ lagfx_status_t vkb_sampler_create(struct be *be, const struct be_sampler_desc *d
 lagfx_status_t
 vkb_depth_stencil_create(struct be *be, const struct be_depth_stencil_desc *d, be_handle_t *out);
 void vkb_refresh(struct be *be, be_handle_t h, const struct be_backing *backing);
-void vkb_write_back(struct be *be, be_handle_t h, bool whole, uint32_t slice, uint32_t level);
+void vkb_write_back(struct be *be,
+                    be_handle_t h,
+                    bool whole,
+                    uint32_t slice,
+                    uint32_t level,
+                    struct be_writeback *wb);
+bool vkb_buffer_written(struct be *be, be_handle_t h, uint64_t *off, uint64_t *len);
+/* Notes that recorded work writes buffer bytes [off, off + len) (blits, writable bindings). */
+void vkb_buffer_mark_written(struct vkb *b, struct vkb_buffer *buf, uint64_t off, uint64_t len);
 lagfx_status_t vkb_image_new(struct vkb *b,
                              uint32_t type,
                              uint32_t mtl_format,
@@ -479,12 +489,13 @@ void vkb_ports_finish(struct vkb *b);
 void vkb_surfaces_finish(struct vkb *b);
 struct vkb_image *vkb_surface_image(struct vkb *b, uint32_t id);
 void vkb_post_complete(struct vkb *b, struct vkb_post *p);
+/* Drops a write-back post without running it (releases its target and staging). */
+void vkb_post_release(struct vkb *b, struct vkb_post *p);
 
-/* Test hooks (tests/vulkan): counters and the kept write-back bytes. */
+/* Test hooks (tests/vulkan): counters. */
 uint64_t vkb_validation_messages(struct be *be);
 uint64_t vkb_validation_messages_total(void); /* all backends, ever (leak reports included) */
 int64_t vkb_live_objects(struct be *be);
-const uint8_t *vkb_written_back(be_handle_t object, size_t *len);
 const char *vkb_device_name(struct be *be);
 
 #endif /* LAGFX_VULKAN_VKB_INTERNAL_H */

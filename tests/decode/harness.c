@@ -60,6 +60,23 @@ io_write(void *user, uint64_t va, const void *src, size_t len)
     return fm_access(m, va, (uint8_t *)src, len, true);
 }
 
+/* Write-back targets: task VA = "guest-physical" address of this fake memory. */
+static bool
+io_translate(void *user, uint64_t va, uint64_t *gpa)
+{
+    struct fakemem *m = user;
+    if ((va >> 12) >= FAKE_PAGES || !m->page[va >> 12])
+        return false;
+    *gpa = va;
+    return true;
+}
+
+static bool
+io_phys_write(void *phys, uint64_t gpa, const void *src, size_t len)
+{
+    return io_write(phys, gpa, src, len);
+}
+
 void
 h_map(struct harness *h, uint64_t va, uint64_t len)
 {
@@ -105,7 +122,12 @@ h_init(struct harness *h)
     h->task.heap_size = H_SLOT_COUNT * 12;
     h_map(h, H_SLOTS_VA, H_SLOT_COUNT * 12);
     h->env.task = &h->task;
-    h->env.io = (struct proto_guest_io){ &h->mem, io_read, io_write };
+    h->env.io = (struct proto_guest_io){ .user = &h->mem,
+                                         .read = io_read,
+                                         .write = io_write,
+                                         .translate = io_translate,
+                                         .phys_write = io_phys_write,
+                                         .phys = &h->mem };
     h->env.be = h->be;
     h->env.errs = &h->errs;
     h->env.display_width = 1280;

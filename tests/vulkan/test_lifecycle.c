@@ -45,14 +45,30 @@ main(void)
     o->fill_buffer(be, b, 0, 256, 0);
     be_handle_t t = vkt_texture(be, 70, 4, 4, 1);
     o->discard(be);
-    o->write_back(be, t, true, 0, 0);
+    struct vkt_wb *w = vkt_wb_new(0, 1024);
+    memset(w->bytes, 0xEE, 1024);
+    o->write_back(be, t, true, 0, 0, &w->wb);
     vkt_flush_wait(be);
     CHECK_EQ_U32(vkt_buffer_bytes(b)[0], 7);
-    size_t wl;
-    const uint8_t *wb = vkb_written_back(t, &wl);
-    CHECK_EQ_U64(wl, 1024);
-    if (wb)
-        CHECK_EQ_U32(wb[0], 0); /* zero-filled host image */
+    CHECK_EQ_U64(w->written, 1024);
+    CHECK_EQ_U32(w->bytes[0], 0); /* zero-filled host image */
+    CHECK_EQ_INT(w->releases, 1);
+    vkt_wb_free(w);
+
+    /* A write-back discarded with its work is released without a write; the discarded fill
+     * leaves no written range behind. */
+    o->fill_buffer(be, b, 0, 16, 0);
+    uint64_t woff = 0, wlen = 0;
+    CHECK(o->buffer_written(be, b, &woff, &wlen));
+    CHECK_EQ_U64(wlen, 16);
+    w = vkt_wb_new(0, 16);
+    o->write_back(be, b, true, 0, 0, &w->wb);
+    o->discard(be);
+    CHECK(!o->buffer_written(be, b, &woff, &wlen));
+    vkt_flush_wait(be);
+    CHECK_EQ_U64(w->written, 0);
+    CHECK_EQ_INT(w->releases, 1);
+    vkt_wb_free(w);
 
     /* Creation refusals are statuses. */
     struct be_texture_desc xr = { .texture_type = 2,
@@ -73,9 +89,14 @@ main(void)
     o->object_destroy(be, t);
     vkt_flush_wait(be);
 
-    /* Destroy with work recorded but not flushed and objects alive. */
+    /* Destroy with work recorded but not flushed and objects alive: the pending write-back
+     * is released exactly once. */
     be_handle_t c = vkt_buffer(be, NULL, 64);
     o->fill_buffer(be, c, 0, 64, 1);
-    (void)c;
-    return vkt_finish(be);
+    w = vkt_wb_new(0, 64);
+    o->write_back(be, c, true, 0, 0, &w->wb);
+    be_destroy(be);
+    CHECK_EQ_INT(w->releases, 1);
+    vkt_wb_free(w);
+    return vkt_finish(NULL);
 }

@@ -47,6 +47,51 @@ vkt_backing(const void *bytes, uint64_t len)
     return m;
 }
 
+/* A write-back target over test memory: object bytes [offset, offset + length) land in
+ * bytes[off - offset]; release counts instead of freeing (the test frees with vkt_wb_free). */
+struct vkt_wb {
+    struct be_writeback wb;
+    uint8_t *bytes;
+    uint64_t written; /* bytes written */
+    int releases;
+};
+
+static bool
+vkt_wb_write(struct be_writeback *wb, uint64_t off, const void *src, size_t len)
+{
+    struct vkt_wb *m = (struct vkt_wb *)wb;
+    if (off < wb->offset || off - wb->offset > wb->length || len > wb->length - (off - wb->offset))
+        return false;
+    memcpy(m->bytes + (off - wb->offset), src, len);
+    m->written += len;
+    return true;
+}
+
+static void
+vkt_wb_release(struct be_writeback *wb)
+{
+    ((struct vkt_wb *)wb)->releases++;
+}
+
+static inline struct vkt_wb *
+vkt_wb_new(uint64_t offset, uint64_t length)
+{
+    struct vkt_wb *m = calloc(1, sizeof(*m));
+    REQUIRE(m);
+    m->bytes = calloc(1, length ? length : 1);
+    REQUIRE(m->bytes);
+    m->wb = (struct be_writeback){ vkt_wb_write, vkt_wb_release, offset, length };
+    return m;
+}
+
+static inline void
+vkt_wb_free(struct vkt_wb *m)
+{
+    if (m)
+        free(m->bytes);
+    free(m);
+}
+
 /* Opens the backend; exits 77 unless it runs on llvmpipe. */
 static inline void
 vkt_pin_libraries(void)
