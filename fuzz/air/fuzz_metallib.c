@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)ok;
     air_mtlb_free(lib);
     struct air_result *r = NULL;
-    if (air_translate(data, size, NULL, &r, &d) == AIR_OK)
+    if (air_translate_in_process(data, size, NULL, &r, &d) == AIR_OK)
         air_result_unref(r);
     return 0;
 }

@@ -9,6 +9,8 @@
  * device's compile worker, tools, tests); one mutex guards the slot table, the I/O runs
  * outside it on the slot the caller owns. Starts no thread; nothing happens at load time.
  */
+#include "air/isolate.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,7 +28,6 @@
 #include <unistd.h>
 
 #include "air/cache.h"
-#include "air/isolate.h"
 #include "air/metallib.h"
 #include "air/translate.h"
 #include "air/wire.h"
@@ -226,6 +227,10 @@ worker_spawn(struct worker *w, struct air_diag *diag)
         air_wire_recv(w->fd, &h, sizeof(h), ut_now_ns() + (uint64_t)timeout_ms() * 1000000u);
     if (wr != AIR_WIRE_OK || h.magic != AIR_WIRE_HELLO || h.version != AIR_WIRE_VERSION) {
         int status = worker_end(w, 0);
+        if (wr == AIR_WIRE_TIMEOUT)
+            return air_diag_set(diag, AIR_NOT_SUPPORTED,
+                                "translator worker %s did not answer within %u ms of its start",
+                                path, timeout_ms());
         if (wr == AIR_WIRE_OK)
             return air_diag_set(diag, AIR_NOT_SUPPORTED,
                                 "translator worker %s speaks another protocol (magic %08x "
@@ -322,7 +327,8 @@ worker_call(struct worker *w,
             wr = air_wire_send(w->fd, bc, req->c, deadline);
         if (wr == AIR_WIRE_OK || wr == AIR_WIRE_TIMEOUT)
             break;
-        worker_end(w, 1000);
+        kill(w->pid, SIGKILL); /* it stopped reading: no grace */
+        worker_end(w, 0);
     }
     if (wr == AIR_WIRE_TIMEOUT)
         return worker_failed(w, wr, ms, diag);

@@ -13,9 +13,9 @@
 
 #include "air/air.h"
 
-#define AIR_ISOLATE_WORKERS           2     /* at most this many translations in parallel */
-#define AIR_ISOLATE_TIMEOUT_MS        10000 /* default per translation, LAGFX_AIR_TIMEOUT_MS */
-#define AIR_ISOLATE_WORKER_ENV        "LAGFX_AIR_WORKER"
+#define AIR_ISOLATE_WORKERS    2     /* at most this many translations in parallel */
+#define AIR_ISOLATE_TIMEOUT_MS 10000 /* default per translation, LAGFX_AIR_TIMEOUT_MS */
+#define AIR_ISOLATE_WORKER_ENV "LAGFX_AIR_WORKER"
 
 /*
  * air_translate in a worker. The container is parsed here (fuzzed, bounds-checked code); only

@@ -5,6 +5,8 @@
  * varyings, outputs) → words and the reflection record; also varying linking (§5.4.3) and
  * the reflection's JSON form. Worker thread; results are immutable and refcounted.
  */
+#include "air/translate.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +15,6 @@
 #include "air/import_llvm.h"
 #include "air/inline.h"
 #include "air/metallib.h"
-#include "air/translate.h"
 #include "util/alloc.h"
 
 #define MAX_BINDINGS 256
@@ -886,8 +887,8 @@ air_translate_bitcode(const uint8_t *bc,
                       struct air_diag *diag)
 {
     if (size > AIR_BITCODE_MAX_SIZE)
-        return air_diag_set(diag, AIR_INVALID_DATA, "bitcode of %zu bytes exceeds the %u cap",
-                            size, AIR_BITCODE_MAX_SIZE);
+        return air_diag_set(diag, AIR_INVALID_DATA, "bitcode of %zu bytes exceeds the %u cap", size,
+                            AIR_BITCODE_MAX_SIZE);
     struct air_import_options io = { opt->typed_pointers, opt->skip_verify };
     struct iir_module *m = NULL;
     enum air_status st = air_import_llvm(bc, size, &io, &m, diag);

@@ -4,11 +4,12 @@
  * receive with EINTR, short transfers, peer death and an optional deadline handled in one
  * place. Used by the library's translation callers and by the single-threaded worker.
  */
+#include "air/wire.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "air/wire.h"
 #include "util/clock.h"
 
 /* Waits until fd is ready for `events` or the deadline passes. */

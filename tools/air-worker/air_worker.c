@@ -163,10 +163,22 @@ build_filter(struct prog *p, bool trap)
 #ifdef SYS_open
             SYS_open,
 #endif
-            SYS_openat,      SYS_close,  SYS_fstat,       SYS_newfstatat,
-            SYS_lseek,       SYS_readlink, SYS_sigaltstack, SYS_prctl,
-            SYS_getrlimit,   SYS_prlimit64, SYS_sched_getaffinity, SYS_getppid,
-            SYS_uname,       SYS_pread64, SYS_getrandom,  SYS_read,
+            SYS_openat,
+            SYS_close,
+            SYS_fstat,
+            SYS_newfstatat,
+            SYS_lseek,
+            SYS_readlink,
+            SYS_sigaltstack,
+            SYS_prctl,
+            SYS_getrlimit,
+            SYS_prlimit64,
+            SYS_sched_getaffinity,
+            SYS_getppid,
+            SYS_uname,
+            SYS_pread64,
+            SYS_getrandom,
+            SYS_read,
         };
         for (size_t i = 0; i < sizeof(san) / sizeof(san[0]); i++)
             allow(p, san[i]);
@@ -240,8 +252,7 @@ apply_seccomp(void)
         return true;
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) == 0)
         return true;
-    fprintf(stderr, "lagfx-air-worker: seccomp unavailable (%s); rlimits only\n",
-            strerror(errno));
+    fprintf(stderr, "lagfx-air-worker: seccomp unavailable (%s); rlimits only\n", strerror(errno));
     return false;
 #endif
 }
@@ -252,8 +263,8 @@ static bool
 reply(enum air_status st, const char *msg, const uint8_t *payload, size_t size)
 {
     size_t mlen = strnlen(msg, AIR_WIRE_MAX_DIAG);
-    struct air_wire_hdr h = { AIR_WIRE_RESPONSE, AIR_WIRE_VERSION, (uint32_t)st, (uint32_t)mlen,
-                              (uint32_t)size, 0 };
+    struct air_wire_hdr h = { AIR_WIRE_RESPONSE, AIR_WIRE_VERSION, (uint32_t)st,
+                              (uint32_t)mlen,    (uint32_t)size,   0 };
     return air_wire_send(AIR_WIRE_FD, &h, sizeof(h), 0) == AIR_WIRE_OK &&
            air_wire_send(AIR_WIRE_FD, msg, mlen, 0) == AIR_WIRE_OK &&
            air_wire_send(AIR_WIRE_FD, payload, size, 0) == AIR_WIRE_OK;
@@ -266,8 +277,8 @@ serve_one(void)
     struct air_wire_hdr h;
     if (air_wire_recv(AIR_WIRE_FD, &h, sizeof(h), 0) != AIR_WIRE_OK)
         return false;
-    if (h.magic != AIR_WIRE_REQUEST || h.version != AIR_WIRE_VERSION ||
-        h.b > AIR_WIRE_MAX_ENTRY || h.c > AIR_WIRE_MAX_INPUT)
+    if (h.magic != AIR_WIRE_REQUEST || h.version != AIR_WIRE_VERSION || h.b > AIR_WIRE_MAX_ENTRY ||
+        h.c > AIR_WIRE_MAX_INPUT)
         return false;
     char entry[AIR_WIRE_MAX_ENTRY + 1];
     uint8_t *bc = malloc(h.c ? h.c : 1);
@@ -338,9 +349,14 @@ main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (apply_seccomp())
         sandbox |= AIR_WIRE_SANDBOX_SECCOMP;
+    /* air-isolate proves the filter kills: a socket is never on the list. */
+    const char *selftest = getenv("LAGFX_AIR_WORKER_SELFTEST");
+    if (selftest && strcmp(selftest, "socket") == 0)
+        socket(AF_INET, SOCK_STREAM, 0);
 
-    struct air_wire_hdr hello = { AIR_WIRE_HELLO, AIR_WIRE_VERSION, sandbox,
-                                  (uint32_t)getpid(), 0, 0 };
+    struct air_wire_hdr hello = {
+        AIR_WIRE_HELLO, AIR_WIRE_VERSION, sandbox, (uint32_t)getpid(), 0, 0
+    };
     if (air_wire_send(AIR_WIRE_FD, &hello, sizeof(hello), 0) != AIR_WIRE_OK)
         _exit(0);
     while (serve_one())
@@ -349,3 +365,14 @@ main(int argc, char **argv)
     /* _exit: no atexit work (LLVM's static destructors, LeakSanitizer) inside the sandbox. */
     _exit(0);
 }
+
+#if SANITIZED
+/* Under ASan a SEGV inside (uninstrumented) LLVM should end the worker as SIGSEGV, as in a
+ * release build, not as an ASan report that needs llvm-symbolizer (exec is filtered). */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+    return "handle_segv=0:handle_sigbus=0:handle_abort=0:symbolize=0:detect_leaks=0";
+}
+#endif
