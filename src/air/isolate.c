@@ -419,6 +419,19 @@ slot_release(struct worker *w)
 }
 
 void
+air_isolate_prewarm(void)
+{
+    struct worker *w = slot_acquire();
+    if (w->pid && !worker_idle_ok(w))
+        worker_end(w, 1000);
+    if (!w->pid) {
+        struct air_diag d = { { 0 } };
+        worker_spawn(w, &d);
+    }
+    slot_release(w);
+}
+
+void
 air_isolate_shutdown(void)
 {
     pthread_mutex_lock(&g.lock);

@@ -42,6 +42,13 @@ struct air_isolate_stats {
 
 void air_isolate_get_stats(struct air_isolate_stats *st);
 
+/*
+ * Starts a worker now if none is running, so the first translation does not pay the start
+ * (≈ 20–100 ms, mostly loading libLLVM): call it from the compile worker when a device comes
+ * up, never from a VMM thread. Failures are silent here; the next air_translate reports them.
+ */
+void air_isolate_prewarm(void);
+
 /* Per-translation deadline; 0 restores the default (LAGFX_AIR_TIMEOUT_MS or 10 s). */
 void air_isolate_set_timeout_ms(uint32_t ms);
 
