@@ -16,7 +16,9 @@
 static void
 hello(void)
 {
-    struct air_wire_hdr h = { AIR_WIRE_HELLO, AIR_WIRE_VERSION, 0, (uint32_t)getpid(), 0, 0 };
+    struct air_wire_hdr h = {
+        AIR_WIRE_HELLO, AIR_WIRE_VERSION, AIR_WIRE_SANDBOX_SECCOMP, (uint32_t)getpid(), 0, 0
+    };
     if (air_wire_send(AIR_WIRE_FD, &h, sizeof(h), 0) != AIR_WIRE_OK)
         _exit(1);
 }
@@ -78,8 +80,8 @@ main(void)
         } else if (strcmp(mode, "huge") == 0) {
             struct air_wire_hdr h = { AIR_WIRE_RESPONSE, AIR_WIRE_VERSION, 0, 0, 0xfffffff0u, 0 };
             air_wire_send(AIR_WIRE_FD, &h, sizeof(h), 0);
-        } else if (strcmp(mode, "segv") == 0) {
-            raise(SIGSEGV);
+        } else if (strcmp(mode, "abort") == 0) {
+            raise(SIGABRT); /* not SIGSEGV: ASan builds would turn that into exit(1) */
         } else {
             return 2;
         }

@@ -202,7 +202,7 @@ main(int argc, char **argv)
     expect_fake("huge", AIR_INVALID_DATA, "malformed response header", false);
     expect_fake("short", AIR_INVALID_DATA, "exited with status 3", false);
     expect_fake("badresult", AIR_INVALID_DATA, "malformed result", false);
-    expect_fake("segv", AIR_INVALID_DATA, "signal 11 (SIGSEGV)", false);
+    expect_fake("abort", AIR_INVALID_DATA, "signal 6 (SIGABRT)", false);
     expect_fake("badhello", AIR_NOT_SUPPORTED, "another protocol", true);
     expect_fake("nohello", AIR_NOT_SUPPORTED, "did not answer within 500 ms", true);
     air_isolate_set_timeout_ms(0);
