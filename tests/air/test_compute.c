@@ -5,9 +5,10 @@
  * C reference exactly: scale_cs (fma of a constant), cf_branch_cs (if/else + phi, early
  * return, switch), cf_loop_cs (rotated loop with break/continue), loop_nested_cs (nested
  * while loops, outer continue, inner break), loop_return_cs (early return from a loop, code
- * after it), all structured (OpLoopMerge, no dispatch fallback), and cf_irreducible_cs (a
- * two-entry cycle: the dispatch-loop fallback). args: scale_cs.air cf_branch_cs.air
- * cf_loop_cs.air loop_nested_cs.air loop_return_cs.air cf_irreducible_cs.air.
+ * after it), loop_ptr_cs (pointers made before and inside a loop, a struct value used in
+ * it), all structured (OpLoopMerge, no dispatch fallback), and cf_irreducible_cs (a two-entry
+ * cycle: the dispatch-loop fallback). args: scale_cs.air cf_branch_cs.air cf_loop_cs.air
+ * loop_nested_cs.air loop_return_cs.air cf_irreducible_cs.air loop_ptr_cs.air.
  */
 #include <math.h>
 #include <stdio.h>
@@ -371,13 +372,24 @@ done:
     return v + n * 1000;
 }
 
-/* The kernels after scale_cs: reference and whether the dispatch fallback is expected. */
+/* in[] = i * 7 + 3 for all N threads; thread i reads in[(i + k) & 255] in its loop. */
+static uint32_t
+ref_ptr(uint32_t i)
+{
+    uint32_t x = i * 7u + 3u, n = x % 9, s = 0;
+    for (uint32_t k = 0; k < n; k++)
+        s += (((i + k) & 255) * 7u + 3u) ^ x;
+    return s + 7;
+}
+
+/* The kernels after scale_cs: reference (of x = in[i], or of i) and whether the dispatch
+ * fallback is expected. */
 static const struct {
     uint32_t (*ref)(uint32_t);
-    bool fallback;
+    bool of_index, fallback;
 } kernels[] = {
-    { ref_branch, false }, { ref_loop, false },       { ref_nested, false },
-    { ref_return, false }, { ref_irreducible, true },
+    { ref_branch, false, false }, { ref_loop, false, false },       { ref_nested, false, false },
+    { ref_return, false, false }, { ref_irreducible, false, true }, { ref_ptr, true, false },
 };
 #define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
 
@@ -420,7 +432,7 @@ main(int argc, char **argv)
             ((uint32_t *)b[0].p)[i] = i * 7u + 3u;
         run(&g, r, b, 2);
         for (uint32_t i = 0; i < N; i++) {
-            uint32_t x = i * 7u + 3u, want = kernels[k].ref(x);
+            uint32_t x = i * 7u + 3u, want = kernels[k].ref(kernels[k].of_index ? i : x);
             if (((uint32_t *)b[1].p)[i] != want) {
                 fprintf(stderr, "%s[%u] = %u, want %u\n", r->name, i, ((uint32_t *)b[1].p)[i],
                         want);
