@@ -469,6 +469,54 @@ label_of(struct emitter *e, struct cfg *c, uint32_t blk)
     return c->synth_label[blk - c->n - 1];
 }
 
+/*
+ * Pointer phis (a pointer induction variable, a pointer chosen by a branch): every incoming
+ * pointer must walk the same array (same variable, same access chain up to the last index),
+ * so the phi is that chain with its last index in a Function variable. Returns whether q's
+ * pointer fits the template t.
+ */
+static bool
+same_array(const struct symptr *t, const struct symptr *q)
+{
+    if (t->base != q->base || t->sc != q->sc || t->n != q->n || t->layout != q->layout ||
+        t->pointee != q->pointee || !q->last_array)
+        return false;
+    for (uint32_t i = 0; i + 1 < t->n; i++)
+        if (t->idx[i] != q->idx[i])
+            return false;
+    return true;
+}
+
+static bool
+emit_ptr_phi_load(struct emitter *e, struct cfg *c, const struct iir_inst *in)
+{
+    if (e->dispatch)
+        return emit_fail(e, AIR_NOT_SUPPORTED, "phi of pointers in a dispatch-loop function");
+    /* The template: an incoming pointer already emitted (the edge from a dominating block). */
+    const struct symptr *t = NULL;
+    for (uint32_t q = 0; q < in->nops; q++) {
+        uint32_t v = in->ops[q];
+        if (iir_val(e->m, v)->kind == IIR_V_INST && e->vm[v].kind != VM_PTR)
+            continue; /* defined on a back edge: checked when stored */
+        const struct symptr *p = emit_ptr_of(e, v);
+        if (!p)
+            return false;
+        if (!t)
+            t = p;
+        else if (!same_array(t, p))
+            return emit_fail(e, AIR_NOT_SUPPORTED, "phi of pointers into different arrays");
+    }
+    if (!t || t->n == 0 || !t->last_array)
+        return emit_fail(e, AIR_NOT_SUPPORTED, "phi of pointers outside an array");
+    struct symptr *p = emit_ptr_copy(e, t);
+    if (!p)
+        return false;
+    p->idx[p->n - 1] = emit_opv(e, SpvOpLoad, e->t_i32, 1, c->phi_var[in->result]);
+    e->vm[in->result].kind = VM_PTR;
+    e->vm[in->result].ptr = p;
+    return true;
+}
+
 static bool
 emit_phi_loads(struct emitter *e, struct cfg *c, uint32_t b)
 {
@@ -477,8 +525,11 @@ emit_phi_loads(struct emitter *e, struct cfg *c, uint32_t b)
         const struct iir_inst *in = &e->m->insts[blk->insts[k]];
         if (in->op != IIR_OP_PHI)
             continue;
-        if (in->type->kind == IIR_T_PTR)
-            return emit_fail(e, AIR_NOT_SUPPORTED, "phi of pointers");
+        if (in->type->kind == IIR_T_PTR) {
+            if (!emit_ptr_phi_load(e, c, in))
+                return false;
+            continue;
+        }
         uint32_t ty = emit_type(e, in->type);
         if (!ty)
             return false;
@@ -512,7 +563,22 @@ emit_phi_stores(struct emitter *e, struct cfg *c, uint32_t b)
             uint32_t val = 0;
             for (uint32_t q = 0; q < in->nops; q++)
                 if (in->succ[q] == b) {
-                    val = emit_value(e, in->ops[q]);
+                    if (in->type->kind == IIR_T_PTR) { /* the last index (see same_array) */
+                        if (e->dispatch)
+                            return emit_fail(e, AIR_NOT_SUPPORTED,
+                                             "phi of pointers in a dispatch-loop function");
+                        const struct symptr *p = emit_ptr_of(e, in->ops[q]);
+                        if (!p)
+                            return false;
+                        const struct symptr *t =
+                            e->vm[in->result].kind == VM_PTR ? e->vm[in->result].ptr : p;
+                        if (!same_array(t, p) || p->n == 0)
+                            return emit_fail(e, AIR_NOT_SUPPORTED,
+                                             "phi of pointers into different arrays");
+                        val = p->idx[p->n - 1];
+                    } else {
+                        val = emit_value(e, in->ops[q]);
+                    }
                     if (!val)
                         return false;
                     break;
@@ -966,8 +1032,9 @@ emit_function_body(struct emitter *e)
             const struct iir_inst *in = &e->m->insts[fn->blocks[b].insts[k]];
             if (in->result)
                 e->def_block[in->result] = b;
-            if (in->op == IIR_OP_PHI && in->type->kind != IIR_T_PTR) {
-                uint32_t ty = emit_type(e, in->type);
+            if (in->op == IIR_OP_PHI) {
+                /* A pointer phi keeps only its last index (emit_ptr_phi_load). */
+                uint32_t ty = in->type->kind == IIR_T_PTR ? e->t_i32 : emit_type(e, in->type);
                 if (!ty)
                     return false;
                 uint32_t var = spv_id(&e->b);

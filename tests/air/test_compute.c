@@ -6,9 +6,10 @@
  * return, switch), cf_loop_cs (rotated loop with break/continue), loop_nested_cs (nested
  * while loops, outer continue, inner break), loop_return_cs (early return from a loop, code
  * after it), loop_ptr_cs (pointers made before and inside a loop, a struct value used in
- * it), all structured (OpLoopMerge, no dispatch fallback), and cf_irreducible_cs (a two-entry
- * cycle: the dispatch-loop fallback). args: scale_cs.air cf_branch_cs.air cf_loop_cs.air
- * loop_nested_cs.air loop_return_cs.air cf_irreducible_cs.air loop_ptr_cs.air.
+ * it), loop_ptrphi_cs (a pointer induction variable), all structured (OpLoopMerge, no
+ * dispatch fallback), and cf_irreducible_cs (a two-entry cycle: the dispatch-loop fallback).
+ * args: scale_cs.air cf_branch_cs.air cf_loop_cs.air loop_nested_cs.air loop_return_cs.air
+ * cf_irreducible_cs.air loop_ptr_cs.air loop_ptrphi_cs.air.
  */
 #include <math.h>
 #include <stdio.h>
@@ -382,6 +383,16 @@ ref_ptr(uint32_t i)
     return s + 7;
 }
 
+/* Thread i walks in[i], in[i - 1], ... with a pointer induction variable. */
+static uint32_t
+ref_ptrphi(uint32_t i)
+{
+    uint32_t x = i * 7u + 3u, n = x % 9 < i + 1 ? x % 9 : i + 1, s = 0;
+    for (uint32_t k = 0; k < n; k++)
+        s += ((i - k) * 7u + 3u) * k;
+    return s;
+}
+
 /* The kernels after scale_cs: reference (of x = in[i], or of i) and whether the dispatch
  * fallback is expected. */
 static const struct {
@@ -390,6 +401,7 @@ static const struct {
 } kernels[] = {
     { ref_branch, false, false }, { ref_loop, false, false },       { ref_nested, false, false },
     { ref_return, false, false }, { ref_irreducible, false, true }, { ref_ptr, true, false },
+    { ref_ptrphi, true, false },
 };
 #define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
 
