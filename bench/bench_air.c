@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench-air (spec/performance.md §4.5): air_translate end to end per fixture shader
- * (container, LLVM parse and verify, import, inlining, emit; no SPIR-V validation) against a
- * bare LLVMParseBitcodeInContext2 of the same module in a fresh context, interleaved per
- * round; then a memory cache hit (hashing included) against the same parse, and a disk cache
- * hit (read, checksum, deserialise) against a plain read of the file. One JSON line per
- * figure on stdout. Usage: bench-air [machine-label]; fixtures from BENCH_AIR_DIR (the
- * build's tests/air, built by `ninja`). Single-threaded.
+ * bench-air (spec/performance.md §4.5): air_translate_in_process end to end per fixture
+ * shader (container, LLVM parse and verify, import, inlining, emit; no SPIR-V validation)
+ * against a bare LLVMParseBitcodeInContext2 of the same module in a fresh context, interleaved
+ * per round; then the isolation cost (a cold lagfx-air-worker start + first translation, and
+ * a warm translation through it, against the same translation in process); then a memory cache hit
+ * (hashing included) against the same parse, and a disk cache hit (read, checksum, deserialise)
+ * against a plain read of the file. One JSON line per figure on stdout. Usage: bench-air
+ * [machine-label]; fixtures from BENCH_AIR_DIR (the build's tests/air, built by `ninja`).
+ * Single-threaded.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include "air/air.h"
 #include "air/cache.h"
 #include "air/import_llvm.h"
+#include "air/isolate.h"
 #include "air/metallib.h"
 #include "common.h"
 
@@ -61,18 +64,76 @@ stream_of(const unsigned char *b, size_t n, const uint8_t **bc, size_t *bcn)
 }
 
 static double
-time_translate(const unsigned char *b, size_t n)
+time_translate_with(enum air_status (*fn)(const void *,
+                                          size_t,
+                                          const struct air_options *,
+                                          struct air_result **,
+                                          struct air_diag *),
+                    const unsigned char *b,
+                    size_t n)
 {
     uint64_t t0 = bench_now_ns();
     struct air_result *r = NULL;
     struct air_diag d;
-    if (air_translate(b, n, NULL, &r, &d) != AIR_OK) {
+    if (fn(b, n, NULL, &r, &d) != AIR_OK) {
         fprintf(stderr, "translate failed: %s\n", d.msg);
         exit(1);
     }
     double ms = (double)(bench_now_ns() - t0) / 1e6;
     air_result_unref(r);
     return ms;
+}
+
+/* The translator itself, in process (the air.translate.* figures). */
+static double
+time_translate(const unsigned char *b, size_t n)
+{
+    return time_translate_with(air_translate_in_process, b, n);
+}
+
+/* Isolation (src/air/isolate.c): a cold worker start plus the first translation, and a warm
+ * translation through the running worker, each against the same module in process. */
+static void
+bench_isolation(const struct bench_env *env, const unsigned char *b, size_t n)
+{
+    static struct bench_figure f;
+    memset(&f, 0, sizeof(f));
+    f.name = "air.isolate.cold_first.login_composite_fs";
+    f.unit = "ms";
+    f.baseline_name = "air.translate.in_process";
+    f.better = "lower";
+    f.goal_ratio = -1;
+    f.goal_value = 50;
+    f.n = ROUNDS;
+    for (size_t k = 0; k < ROUNDS + WARMUP; k++) {
+        air_isolate_shutdown();
+        double v = time_translate_with(air_translate, b, n);
+        double base = time_translate(b, n);
+        if (k >= WARMUP) {
+            f.value[k - WARMUP] = v;
+            f.baseline[k - WARMUP] = base;
+        }
+    }
+    bench_print(env, &f);
+
+    memset(&f, 0, sizeof(f));
+    f.name = "air.isolate.warm.login_composite_fs";
+    f.unit = "ms";
+    f.baseline_name = "air.translate.in_process";
+    f.better = "lower";
+    f.goal_ratio = 2;
+    f.goal_value = 2;
+    f.n = ROUNDS;
+    for (size_t k = 0; k < ROUNDS + WARMUP; k++) {
+        double v = time_translate_with(air_translate, b, n);
+        double base = time_translate(b, n);
+        if (k >= WARMUP) {
+            f.value[k - WARMUP] = v;
+            f.baseline[k - WARMUP] = base;
+        }
+    }
+    bench_print(env, &f);
+    air_isolate_shutdown();
 }
 
 static double
@@ -161,7 +222,7 @@ main(int argc, char **argv)
     f.baseline[0] = corpus_max_base;
     bench_print(&env, &f);
 
-    /* Cache hits on the composite fragment shader (a login-class module). */
+    /* Isolation and cache hits on the composite fragment shader (a login-class module). */
     char path[1024];
     snprintf(path, sizeof(path), "%s/login_composite_fs.air", dir);
     size_t n, bcn;
@@ -169,6 +230,7 @@ main(int argc, char **argv)
     unsigned char *b = slurp(path, &n);
     if (!b || !stream_of(b, n, &bc, &bcn))
         return 1;
+    bench_isolation(&env, b, n);
     char cdir[] = "/tmp/lagfx-bench-air-XXXXXX";
     if (!mkdtemp(cdir))
         return 1;

@@ -2,7 +2,9 @@
 /*
  * libFuzzer harness for the MTLB container parser (air.md §2.4: the guest is untrusted):
  * parse, walk every function, recompute HASH, and translate the first function so container
- * bounds feed the importer. Seeded with one-function metallibs of the fixtures. One thread.
+ * bounds feed the importer. The translation goes through lagfx-air-worker like guest input:
+ * in process it meets LLVM 15's reader crashes (fuzz_air_import's job, suite fuzz-llvm).
+ * Seeded with one-function metallibs of the fixtures. One thread.
  */
 #include <stddef.h>
 #include <stdint.h>

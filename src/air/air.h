@@ -121,15 +121,31 @@ struct air_options {
 };
 
 /*
- * Translates one entry. bytes: a metallib, or (tools/tests) a bare wrapper or raw bitcode.
- * On success *out holds one reference. Errors: INVALID_DATA, NOT_SUPPORTED (diag names the
- * intrinsic or instruction), OUT_OF_MEMORY. Worker thread.
+ * Translates one entry of GUEST bytes: a metallib, or (tools/tests) a bare wrapper or raw
+ * bitcode. The container is parsed here; LLVM's reader and everything after it run in the
+ * sandboxed helper process lagfx-air-worker (isolate.h, docs/air-notes.md "Isolation"), so
+ * hostile bitcode that crashes, hangs or exhausts LLVM costs a worker, never the caller: that
+ * case returns INVALID_DATA naming the signal or the timeout. The first call starts the worker
+ * (milliseconds); later calls reuse it. On success *out holds one reference. Errors:
+ * INVALID_DATA, NOT_SUPPORTED (diag names the intrinsic or instruction; also "cannot start
+ * translator worker" when the helper is missing), OUT_OF_MEMORY. Worker thread, never an
+ * MMIO or VMM thread (it blocks for the translation).
  */
 enum air_status air_translate(const void *bytes,
                               size_t size,
                               const struct air_options *opt,
                               struct air_result **out,
                               struct air_diag *diag);
+
+/*
+ * The same translation in this process, with no isolation: for trusted input only (tools
+ * given --in-process, tests, benchmarks, and the worker itself). Any thread.
+ */
+enum air_status air_translate_in_process(const void *bytes,
+                                         size_t size,
+                                         const struct air_options *opt,
+                                         struct air_result **out,
+                                         struct air_diag *diag);
 
 struct air_result *air_result_ref(struct air_result *r);
 void air_result_unref(struct air_result *r);

@@ -6,7 +6,9 @@
  * payload size, XXH3-64 of the payload} then the serialised result; written to a temporary
  * name in the same directory and renamed (atomic across QEMU processes); any mismatch on read
  * (magic, versions, key, size, checksum, payload structure) deletes the file and counts as a
- * miss. Any thread: one mutex guards table and LRU; translation and file I/O run unlocked, so
+ * miss. Misses translate through air_isolate_translate (the sandboxed worker), so a hit never
+ * spawns anything; failures that say nothing about the input (no worker) are not cached. Any
+ * thread: one mutex guards table and LRU; translation and file I/O run unlocked, so
  * two threads may translate the same key once each (the second insert is dropped).
  */
 #include "air/cache.h"
@@ -25,6 +27,7 @@
 #include <xxhash.h>
 
 #include "air/import_llvm.h"
+#include "air/isolate.h"
 #include "util/alloc.h"
 
 #define FILE_MAGIC  0x5341474Cu /* "LGAS" */
@@ -633,7 +636,16 @@ air_cache_translate(struct air_cache *c,
     enum air_status st = AIR_OK;
     if (!r) {
         struct air_diag d = { { 0 } };
-        st = air_translate(bytes, size, opt, &r, &d);
+        bool transient = false;
+        st = air_isolate_translate(bytes, size, opt, &r, &d, &transient);
+        if (transient && st != AIR_OK) { /* no worker binary, spawn failure: retry later */
+            air_diag_set(diag, st, "%s", d.msg);
+            pthread_mutex_lock(&c->lock);
+            c->stats.misses++;
+            pthread_mutex_unlock(&c->lock);
+            ut_free(e);
+            return st;
+        }
         e->st = st;
         memcpy(e->msg, d.msg, sizeof(e->msg));
         if (st != AIR_OK)

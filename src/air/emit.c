@@ -1138,3 +1138,15 @@ emit_inst(struct emitter *e, const struct iir_inst *in)
         return emit_fail(e, AIR_NOT_SUPPORTED, "instruction '%s'", iir_op_name(in->op));
     }
 }
+
+struct symptr *
+emit_ptr_of(struct emitter *e, uint32_t vid)
+{
+    return ptr_of(e, vid);
+}
+
+struct symptr *
+emit_ptr_copy(struct emitter *e, const struct symptr *from)
+{
+    return ptr_new(e, from);
+}

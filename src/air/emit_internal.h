@@ -94,6 +94,10 @@ uint32_t emit_vec_type(struct emitter *e, uint32_t scalar, uint32_t n);
 void emit_set(struct emitter *e, uint32_t vid, uint32_t id);
 uint32_t emit_splat(struct emitter *e, uint32_t type, uint32_t scalar_id, uint32_t lanes);
 bool emit_inst(struct emitter *e, const struct iir_inst *in);
+/* The symbolic pointer of a value (argument, GEP, constant expression); NULL + diag if none. */
+struct symptr *emit_ptr_of(struct emitter *e, uint32_t vid);
+/* A copy of p in the translation's arena; NULL + diag on failure. */
+struct symptr *emit_ptr_copy(struct emitter *e, const struct symptr *p);
 /* Gives a constant expression (bitcast/GEP of a global) its value mapping; false on failure. */
 bool emit_resolve_cexpr(struct emitter *e, uint32_t vid);
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * air_translate (air.h; spec/air.md §5.1): container → importer → entry descriptors → module
- * emission (capabilities, entry point, interface variables, descriptor bands, builtins,
+ * air_translate_in_process (air.h; spec/air.md §5.1): container → importer → entry descriptors
+ * → module emission (capabilities, entry point, interface variables, descriptor bands, builtins,
  * varyings, outputs) → words and the reflection record; also varying linking (§5.4.3) and
  * the reflection's JSON form. Worker thread; results are immutable and refcounted.
  */
+#include "air/translate.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -846,51 +848,52 @@ emit_module(struct emitter *e)
 }
 
 enum air_status
-air_translate(const void *bytes,
-              size_t size,
-              const struct air_options *opt,
-              struct air_result **out,
-              struct air_diag *diag)
+air_translate_select(const struct air_mtlb *lib,
+                     const struct air_options *opt,
+                     const struct air_mtlb_function **fn_out,
+                     const char **entry_out,
+                     struct air_diag *diag)
 {
-    static const struct air_options defaults = { 0 };
-    if (!opt)
-        opt = &defaults;
-    struct air_mtlb *lib = NULL;
-    enum air_status st = air_mtlb_parse(bytes, size, &lib, diag);
-    if (st != AIR_OK)
-        return st;
     const struct air_mtlb_function *fn = NULL;
     if (lib->kind != AIR_FILE_MTLB || (!opt->entry && lib->function_count == 1)) {
         fn = &lib->functions[0];
     } else if (opt->entry) {
         fn = air_mtlb_find(lib, opt->entry);
-        if (!fn) {
-            st = air_diag_set(diag, AIR_INVALID_DATA, "metallib has no function named %s",
-                              opt->entry);
-            goto out_lib;
-        }
+        if (!fn)
+            return air_diag_set(diag, AIR_INVALID_DATA, "metallib has no function named %s",
+                                opt->entry);
     } else {
-        st = air_diag_set(diag, AIR_INVALID_DATA, "metallib holds %u functions: name one",
-                          lib->function_count);
-        goto out_lib;
+        return air_diag_set(diag, AIR_INVALID_DATA, "metallib holds %u functions: name one",
+                            lib->function_count);
     }
-    if (fn->status != AIR_OK) {
-        st = air_diag_set(diag, fn->status, "function %s: %s", fn->name, fn->error);
-        goto out_lib;
-    }
-    if (lib->kind == AIR_FILE_MTLB && fn->type > AIR_FN_KERNEL) {
-        st = air_diag_set(diag, AIR_NOT_SUPPORTED,
-                          "function %s has TYPE %u (only vertex, "
-                          "fragment and kernel are translated)",
-                          fn->name, fn->type);
-        goto out_lib;
-    }
+    if (fn->status != AIR_OK)
+        return air_diag_set(diag, fn->status, "function %s: %s", fn->name, fn->error);
+    if (lib->kind == AIR_FILE_MTLB && fn->type > AIR_FN_KERNEL)
+        return air_diag_set(diag, AIR_NOT_SUPPORTED,
+                            "function %s has TYPE %u (only vertex, "
+                            "fragment and kernel are translated)",
+                            fn->name, fn->type);
+    *fn_out = fn;
+    *entry_out = opt->entry ? opt->entry : (fn->name[0] ? fn->name : NULL);
+    return AIR_OK;
+}
+
+enum air_status
+air_translate_bitcode(const uint8_t *bc,
+                      size_t size,
+                      const char *entry_name,
+                      const struct air_options *opt,
+                      struct air_result **out,
+                      struct air_diag *diag)
+{
+    if (size > AIR_BITCODE_MAX_SIZE)
+        return air_diag_set(diag, AIR_INVALID_DATA, "bitcode of %zu bytes exceeds the %u cap", size,
+                            AIR_BITCODE_MAX_SIZE);
     struct air_import_options io = { opt->typed_pointers, opt->skip_verify };
     struct iir_module *m = NULL;
-    st = air_import_llvm(fn->bitcode, fn->bitcode_size, &io, &m, diag);
+    enum air_status st = air_import_llvm(bc, size, &io, &m, diag);
     if (st != AIR_OK)
-        goto out_lib;
-    const char *entry_name = opt->entry ? opt->entry : (fn->name[0] ? fn->name : NULL);
+        return st;
     struct air_entry entry;
     st = air_entry_parse(m, entry_name, &entry, diag);
     if (st != AIR_OK)
@@ -922,7 +925,28 @@ air_translate(const void *bytes,
     spv_builder_finish(&e.b);
 out_mod:
     iir_module_free(m);
-out_lib:
+    return st;
+}
+
+enum air_status
+air_translate_in_process(const void *bytes,
+                         size_t size,
+                         const struct air_options *opt,
+                         struct air_result **out,
+                         struct air_diag *diag)
+{
+    static const struct air_options defaults = { 0 };
+    if (!opt)
+        opt = &defaults;
+    struct air_mtlb *lib = NULL;
+    enum air_status st = air_mtlb_parse(bytes, size, &lib, diag);
+    if (st != AIR_OK)
+        return st;
+    const struct air_mtlb_function *fn = NULL;
+    const char *entry_name = NULL;
+    st = air_translate_select(lib, opt, &fn, &entry_name, diag);
+    if (st == AIR_OK)
+        st = air_translate_bitcode(fn->bitcode, fn->bitcode_size, entry_name, opt, out, diag);
     air_mtlb_free(lib);
     return st;
 }

@@ -3,8 +3,13 @@
  * air-compute: translated kernels run on lavapipe (checked by device name first) under the
  * Khronos validation layer; any validation message fails the test. Buffers must match the
  * C reference exactly: scale_cs (fma of a constant), cf_branch_cs (if/else + phi, early
- * return, switch: the structured path) and cf_loop_cs (loop with break/continue: the
- * dispatch-loop fallback). args: scale_cs.air cf_branch_cs.air cf_loop_cs.air.
+ * return, switch), cf_loop_cs (rotated loop with break/continue), loop_nested_cs (nested
+ * while loops, outer continue, inner break), loop_return_cs (early return from a loop, code
+ * after it), loop_ptr_cs (pointers made before and inside a loop, a struct value used in
+ * it), loop_ptrphi_cs (a pointer induction variable), all structured (OpLoopMerge, no
+ * dispatch fallback), and cf_irreducible_cs (a two-entry cycle: the dispatch-loop fallback).
+ * args: scale_cs.air cf_branch_cs.air cf_loop_cs.air loop_nested_cs.air loop_return_cs.air
+ * cf_irreducible_cs.air loop_ptr_cs.air loop_ptrphi_cs.air.
  */
 #include <math.h>
 #include <stdio.h>
@@ -316,10 +321,94 @@ ref_loop(uint32_t x)
     return s;
 }
 
+static uint32_t
+ref_nested(uint32_t x)
+{
+    uint32_t n = x % 6, m = (x >> 3) % 7, s = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == 3)
+            continue;
+        for (uint32_t j = 0; j < m; j++) {
+            if (j * i > 8)
+                break;
+            s += i * 10 + j;
+        }
+    }
+    return s;
+}
+
+static uint32_t
+ref_return(uint32_t x)
+{
+    uint32_t s = x;
+    for (uint32_t k = 0; k < 20; k++) {
+        s = s * 3 + 1;
+        if ((s & 7) == 5)
+            return 1000 + k;
+        if (s > 100000)
+            s %= 1000;
+    }
+    return s;
+}
+
+static uint32_t
+ref_irreducible(uint32_t x)
+{
+    uint32_t v = x, n = 0;
+    if (x & 1)
+        goto a;
+    goto b;
+a:
+    v += 3;
+    n++;
+    if (n < 6 && v % 5 != 0)
+        goto b;
+    goto done;
+b:
+    v *= 2;
+    n++;
+    if (n < 6)
+        goto a;
+done:
+    return v + n * 1000;
+}
+
+/* in[] = i * 7 + 3 for all N threads; thread i reads in[(i + k) & 255] in its loop. */
+static uint32_t
+ref_ptr(uint32_t i)
+{
+    uint32_t x = i * 7u + 3u, n = x % 9, s = 0;
+    for (uint32_t k = 0; k < n; k++)
+        s += (((i + k) & 255) * 7u + 3u) ^ x;
+    return s + 7;
+}
+
+/* Thread i walks in[i], in[i - 1], ... with a pointer induction variable. */
+static uint32_t
+ref_ptrphi(uint32_t i)
+{
+    uint32_t x = i * 7u + 3u, n = x % 9 < i + 1 ? x % 9 : i + 1, s = 0;
+    for (uint32_t k = 0; k < n; k++)
+        s += ((i - k) * 7u + 3u) * k;
+    return s;
+}
+
+/* The kernels after scale_cs: reference (of x = in[i], or of i) and whether the dispatch
+ * fallback is expected. */
+static const struct {
+    uint32_t (*ref)(uint32_t);
+    bool of_index, fallback;
+} kernels[] = {
+    { ref_branch, false, false }, { ref_loop, false, false },       { ref_nested, false, false },
+    { ref_return, false, false }, { ref_irreducible, false, true }, { ref_ptr, true, false },
+    { ref_ptrphi, true, false },
+};
+#define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
+
 int
 main(int argc, char **argv)
 {
-    REQUIRE(argc == 4);
+    REQUIRE(argc == 2 + (int)NKERNELS);
     struct gpu g;
     int rc = gpu_init(&g);
     if (rc)
@@ -346,16 +435,16 @@ main(int argc, char **argv)
         buf_free(&g, &b[i]);
     air_result_unref(r);
 
-    for (int k = 0; k < 2; k++) {
+    for (size_t k = 0; k < NKERNELS; k++) {
         r = translate(argv[2 + k]);
-        CHECK_EQ_INT(r->dispatch_fallback, k == 1);
+        CHECK_EQ_INT(r->dispatch_fallback, kernels[k].fallback);
         buf_new(&g, &b[0], N * 4);
         buf_new(&g, &b[1], N * 4);
         for (uint32_t i = 0; i < N; i++)
             ((uint32_t *)b[0].p)[i] = i * 7u + 3u;
         run(&g, r, b, 2);
         for (uint32_t i = 0; i < N; i++) {
-            uint32_t x = i * 7u + 3u, want = k == 0 ? ref_branch(x) : ref_loop(x);
+            uint32_t x = i * 7u + 3u, want = kernels[k].ref(kernels[k].of_index ? i : x);
             if (((uint32_t *)b[1].p)[i] != want) {
                 fprintf(stderr, "%s[%u] = %u, want %u\n", r->name, i, ((uint32_t *)b[1].p)[i],
                         want);

@@ -55,7 +55,7 @@ translate(const char *path, bool typed, enum air_status *st, struct air_diag *d)
     struct air_options opt = { .typed_pointers = typed };
     struct air_result *r = NULL;
     memset(d, 0, sizeof(*d));
-    *st = air_translate(buf, size, &opt, &r, d);
+    *st = air_translate_in_process(buf, size, &opt, &r, d);
     free(buf);
     return r;
 }

@@ -2,8 +2,10 @@
 /*
  * lagfx-air2spv: the translator on the command line (spec/air.md §6.4 debugging). Lists the
  * functions of a metallib, translates one entry to a SPIR-V file, prints the reflection as
- * JSON. An unsupported construct prints the status with the offending intrinsic or
- * instruction and exits non-zero: never a silently wrong shader. Single-threaded.
+ * JSON. Translation runs in lagfx-air-worker like the library's (a crashing file is reported,
+ * not a crash), or here with --in-process. An unsupported construct prints the status with the
+ * offending intrinsic or instruction and exits non-zero: never a silently wrong shader.
+ * Single-threaded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,13 +19,17 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: lagfx-air2spv --list FILE\n"
-               "       lagfx-air2spv FILE [-f NAME] [-o OUT.spv] [--reflect] [--typed]\n"
-               "  FILE      a .metallib, a wrapped (DE C0 17 0B) or raw (BC C0 DE) bitcode file\n"
-               "  -f NAME   entry to translate (default: the only one)\n"
-               "  -o OUT    write the SPIR-V words there\n"
-               "  --reflect print the reflection record as JSON on stdout\n"
-               "  --typed   read with LLVM's typed-pointer mode (cross-check)\n");
+    fprintf(
+        f, "usage: lagfx-air2spv --list FILE\n"
+           "       lagfx-air2spv FILE [-f NAME] [-o OUT.spv] [--reflect] [--typed] [--in-process]\n"
+           "  FILE      a .metallib, a wrapped (DE C0 17 0B) or raw (BC C0 DE) bitcode file\n"
+           "  -f NAME   entry to translate (default: the only one)\n"
+           "  -o OUT    write the SPIR-V words there\n"
+           "  --reflect print the reflection record as JSON on stdout\n"
+           "  --typed   read with LLVM's typed-pointer mode (cross-check)\n"
+           "  --in-process\n"
+           "            translate in this process instead of lagfx-air-worker (trusted\n"
+           "            files only: debugging with gdb, profiling)\n");
 }
 
 static unsigned char *
@@ -100,7 +106,7 @@ int
 main(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL, *entry = NULL;
-    bool reflect = false, typed = false;
+    bool reflect = false, typed = false, in_process = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -115,6 +121,8 @@ main(int argc, char **argv)
             reflect = true;
         } else if (strcmp(argv[i], "--typed") == 0) {
             typed = true;
+        } else if (strcmp(argv[i], "--in-process") == 0) {
+            in_process = true;
         } else if (argv[i][0] != '-' && !file) {
             file = argv[i];
         } else {
@@ -133,7 +141,8 @@ main(int argc, char **argv)
     struct air_options opt = { .entry = entry, .typed_pointers = typed };
     struct air_result *r = NULL;
     struct air_diag diag = { { 0 } };
-    enum air_status st = air_translate(buf, size, &opt, &r, &diag);
+    enum air_status st = in_process ? air_translate_in_process(buf, size, &opt, &r, &diag)
+                                    : air_translate(buf, size, &opt, &r, &diag);
     free(buf);
     if (st != AIR_OK) {
         fprintf(stderr, "lagfx-air2spv: %s: %s: %s\n", file, air_status_string(st), diag.msg);
