@@ -6,10 +6,11 @@
  * of the first image (the second may be that rectangle only, with --crop). Prints what it
  * found. Exit 0 pass, 1 differ, 2 usage or unreadable file. Single-threaded test tool.
  */
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <png.h>
 
 struct image {
     png_uint_32 w, h;
@@ -75,10 +76,9 @@ main(int argc, char **argv)
     }
     int rc = 0;
     png_uint_32 bw = crop ? (png_uint_32)rw : a.w, bh = crop ? (png_uint_32)rh : a.h;
-    if (rx < 0 || ry < 0 || rx + rw > (long)a.w || ry + rh > (long)a.h || b.w != bw ||
-        b.h != bh) {
-        fprintf(stderr, "pngcmp: sizes differ: %ux%u vs %ux%u (region %ld,%ld %ldx%ld)\n", a.w,
-                a.h, b.w, b.h, rx, ry, rw, rh);
+    if (rx < 0 || ry < 0 || rx + rw > (long)a.w || ry + rh > (long)a.h || b.w != bw || b.h != bh) {
+        fprintf(stderr, "pngcmp: sizes differ: %ux%u vs %ux%u (region %ld,%ld %ldx%ld)\n", a.w, a.h,
+                b.w, b.h, rx, ry, rw, rh);
         rc = 1;
     } else {
         long bad = 0, worst = 0;

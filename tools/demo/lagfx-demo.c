@@ -434,8 +434,7 @@ print_stats(const struct options *o, const struct run_stats *s)
     printf("  renders     %" PRIu64 " full, %" PRIu64 " damage-limited, %" PRIu64
            " re-presents without rendering\n",
            s->full, s->partial, s->represent);
-    printf("  setup       %.2f s (boot, objects, first use of each shader excluded above: no)\n",
-           s->setup);
+    printf("  setup       %.2f s (boot and guest objects, before the first frame)\n", s->setup);
     free(sorted);
 }
 
