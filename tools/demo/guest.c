@@ -145,26 +145,8 @@ layer_buffers(struct demo_guest *dg, struct demo_display *d)
     float *pos = calloc(n, 8 * sizeof(float)), *col = calloc(n, 4 * sizeof(float));
     float *cv = calloc(n, 16 * sizeof(float));
     bool ok = pos && col && cv;
-    for (uint32_t i = 0; ok && i < n; i++) {
-        const struct demo_layer *l = &s->layer[i];
-        float x0 = (float)l->r.x, y0 = (float)l->r.y;
-        float x1 = (float)(l->r.x + l->r.w), y1 = (float)(l->r.y + l->r.h);
-        /* Strip order: top-left, bottom-left, top-right, bottom-right. */
-        const float px[4][2] = { { x0, y0 }, { x0, y1 }, { x1, y0 }, { x1, y1 } };
-        const float uv[4][2] = { { l->uv[0], l->uv[1] },
-                                 { l->uv[0], l->uv[3] },
-                                 { l->uv[2], l->uv[1] },
-                                 { l->uv[2], l->uv[3] } };
-        for (int v = 0; v < 4; v++) {
-            pos[8 * i + 2 * v] = px[v][0];
-            pos[8 * i + 2 * v + 1] = px[v][1];
-            cv[16 * i + 4 * v] = 2.0f * px[v][0] / s->width - 1.0f; /* Metal NDC: y up */
-            cv[16 * i + 4 * v + 1] = 1.0f - 2.0f * px[v][1] / s->height;
-            cv[16 * i + 4 * v + 2] = uv[v][0];
-            cv[16 * i + 4 * v + 3] = uv[v][1];
-        }
-        memcpy(col + 4 * i, l->color, 16);
-    }
+    if (ok)
+        demo_scene_buffers(s, pos, col, cv);
     float vp[4] = { (float)s->width, (float)s->height, 0, 0 };
     float xf[8] = { 1, 1, 0, 0, 1, 1, 1, 1 };
     uint8_t params[16] = { 0 };
@@ -416,17 +398,11 @@ demo_guest_frame(struct demo_guest *dg,
     struct demo_display *d = &dg->d[i];
     const struct demo_scene *s = &d->scene;
     memset(res, 0, sizeof(*res));
-    bool caret = demo_caret_on(n, d->hz);
-    struct demo_rect whole = { 0, 0, (int32_t)s->width, (int32_t)s->height }, damage = whole;
-    if (full || !d->drawn) {
-        res->full = true;
-    } else if (caret != d->caret_drawn) {
-        damage = s->layer[s->caret].r; /* only the caret changed (performance.md §5.1) */
-    } else {
-        damage.w = 0; /* nothing changed: present again without rendering */
-    }
-    if (damage.w > 0) {
-        res->draws = encode(&dg->enc, d, damage, res->full, caret);
+    struct demo_rect damage;
+    bool clear, caret;
+    if (demo_damage_next(s, &d->damage, n, d->hz, full, &damage, &clear, &caret)) {
+        res->full = clear;
+        res->draws = encode(&dg->enc, d, damage, clear, caret);
         struct cmdenc_exec_desc desc = { d->ref_base + R_SURFACE, 0 };
         uint32_t st = guestobj_exec_put(&dg->o, CHANNEL, &dg->enc, &desc, 1, 0, NULL);
         if (!st)
@@ -436,8 +412,6 @@ demo_guest_frame(struct demo_guest *dg,
         if (!guestobj_wait_stamp(dg->g, CHANNEL, st, WAIT_MS))
             return false;
         res->rendered = true;
-        d->drawn = true;
-        d->caret_drawn = caret;
     }
     int32_t cx, cy;
     demo_cursor_pos(s, n, d->hz, &cx, &cy);

@@ -44,8 +44,7 @@ struct demo_display {
     uint32_t port, surface, hz;
     uint32_t ref_base; /* first of this display's object refs */
     struct demo_scene scene;
-    bool drawn;       /* the surface holds a full frame */
-    bool caret_drawn; /* ... with the caret visible */
+    struct demo_damage damage;
 };
 
 struct demo_guest {

@@ -279,6 +279,52 @@ demo_cursor(uint8_t *out, uint32_t pitch)
 }
 
 bool
+demo_damage_next(const struct demo_scene *s,
+                 struct demo_damage *st,
+                 uint64_t n,
+                 uint32_t hz,
+                 bool full,
+                 struct demo_rect *rect,
+                 bool *clear,
+                 bool *caret)
+{
+    *caret = demo_caret_on(n, hz);
+    *clear = full || !st->drawn;
+    *rect = (struct demo_rect){ 0, 0, (int32_t)s->width, (int32_t)s->height };
+    if (!*clear && *caret == st->caret_drawn)
+        return false; /* only the cursor moved: it is the display's, not the surface's */
+    if (!*clear)
+        *rect = s->layer[s->caret].r; /* only the caret changed */
+    st->drawn = true;
+    st->caret_drawn = *caret;
+    return true;
+}
+
+void
+demo_scene_buffers(const struct demo_scene *s, float *pos, float *col, float *vert)
+{
+    for (uint32_t i = 0; i < s->count; i++) {
+        const struct demo_layer *l = &s->layer[i];
+        float x0 = (float)l->r.x, y0 = (float)l->r.y;
+        float x1 = (float)(l->r.x + l->r.w), y1 = (float)(l->r.y + l->r.h);
+        const float p[4][2] = { { x0, y0 }, { x0, y1 }, { x1, y0 }, { x1, y1 } };
+        const float uv[4][2] = { { l->uv[0], l->uv[1] },
+                                 { l->uv[0], l->uv[3] },
+                                 { l->uv[2], l->uv[1] },
+                                 { l->uv[2], l->uv[3] } };
+        for (int v = 0; v < 4; v++) {
+            pos[8 * i + 2 * v] = p[v][0];
+            pos[8 * i + 2 * v + 1] = p[v][1];
+            vert[16 * i + 4 * v] = 2.0f * p[v][0] / s->width - 1.0f; /* Metal NDC: y up */
+            vert[16 * i + 4 * v + 1] = 1.0f - 2.0f * p[v][1] / s->height;
+            vert[16 * i + 4 * v + 2] = uv[v][0];
+            vert[16 * i + 4 * v + 3] = uv[v][1];
+        }
+        memcpy(col + 4 * i, l->color, 16);
+    }
+}
+
+bool
 demo_rect_clip(struct demo_rect a, struct demo_rect b, struct demo_rect *out)
 {
     int32_t x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;

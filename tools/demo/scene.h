@@ -63,6 +63,29 @@ void demo_avatar(uint8_t *px, uint32_t pitch);
 /* Straight-alpha BGRA8 arrow, DEMO_CURSOR_PX square, hotspot (1, 1). */
 void demo_cursor(uint8_t *px, uint32_t pitch);
 
+/* What the surface holds, for damage tracking (performance.md §5.1). */
+struct demo_damage {
+    bool drawn;       /* a full frame was drawn */
+    bool caret_drawn; /* ... and the caret is visible in it */
+};
+/* What frame n must render: false when nothing changed (present again without rendering);
+ * else *rect is the damage, *clear says whether it is the whole scene (load action Clear)
+ * and *caret whether the caret is drawn. Updates st as if the render happened. */
+bool demo_damage_next(const struct demo_scene *s,
+                      struct demo_damage *st,
+                      uint64_t n,
+                      uint32_t hz,
+                      bool full,
+                      struct demo_rect *rect,
+                      bool *clear,
+                      bool *caret);
+
+/* The layer buffers both the guest and the raw baseline bind, one slot per layer:
+ * pos: 4 float2 pixel positions (fill VS); col: one float4 premultiplied colour (fill FS);
+ * vert: 4 {float2 NDC position, float2 uv} (composite VS). Strip order: top-left,
+ * bottom-left, top-right, bottom-right. Arrays of s->count slots. */
+void demo_scene_buffers(const struct demo_scene *s, float *pos, float *col, float *vert);
+
 /* Intersection of a and b; false when empty. */
 bool demo_rect_clip(struct demo_rect a, struct demo_rect b, struct demo_rect *out);
 
