@@ -66,6 +66,7 @@ struct out_display {
     uint32_t *frame;
     uint32_t width, height;
     uint64_t frames_read, png_written;
+    char name[64]; /* VNC desktop name */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -478,10 +479,10 @@ run(const struct options *o)
             goto out;
         }
         if (o->vnc_port) {
-            char name[64];
-            snprintf(name, sizeof(name), "lagfx-demo display %u", i);
+            /* libvncserver keeps the name pointer (vnc_server_start does not copy it). */
+            snprintf(od[i].name, sizeof(od[i].name), "lagfx-demo display %u", i);
             if (!vnc_server_start(&od[i].vnc, o->listen, o->vnc_port + (int)i, o->mode.width,
-                                  o->mode.height, name, err, sizeof(err))) {
+                                  o->mode.height, od[i].name, err, sizeof(err))) {
                 fprintf(stderr, "lagfx-demo: VNC port %d: %s\n", o->vnc_port + (int)i, err);
                 rc = EXIT_PORT;
                 goto out;
