@@ -17,6 +17,11 @@ if ! grep -q ' on llvmpipe' "$tmp/log"; then
     echo "SKIP: not running on llvmpipe (goldens are lavapipe's)"
     exit 77
 fi
+if grep -q 'validation:' "$tmp/log"; then
+    grep 'validation:' "$tmp/log" | head -5
+    echo "FAIL: Vulkan validation messages"
+    exit 1
+fi
 rc=0
 for f in d0-000001 d0-000031 d0-000061; do
     if [ "${LAGFX_UPDATE_GOLDEN:-}" = 1 ]; then

@@ -11,7 +11,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/run" "$tmp/replay"
 "$demo" --mode 480x300@60 --displays 2 --frames 40 --every 3 --fast --quiet \
-    --png "$tmp/run" --trace "$tmp/demo.trace"
+    --png "$tmp/run" --trace "$tmp/demo.trace" 2>"$tmp/log" || { cat "$tmp/log"; exit 1; }
+if grep -q 'validation:' "$tmp/log"; then
+    head -5 "$tmp/log"
+    echo "FAIL: Vulkan validation messages"
+    exit 1
+fi
 "$replay" "$tmp/demo.trace" --png "$tmp/replay"
 n=0
 for f in "$tmp"/run/*.png; do

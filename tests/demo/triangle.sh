@@ -6,7 +6,12 @@
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$1" "$tmp/triangle.png"
+"$1" "$tmp/triangle.png" 2>"$tmp/log" || { cat "$tmp/log"; exit 1; }
+if grep -q 'validation:' "$tmp/log"; then
+    head -5 "$tmp/log"
+    echo "FAIL: Vulkan validation messages"
+    exit 1
+fi
 if [ "${LAGFX_UPDATE_GOLDEN:-}" = 1 ]; then
     cp "$tmp/triangle.png" "$3"
     echo "updated $3"
