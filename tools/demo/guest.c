@@ -8,6 +8,7 @@
 #include "guest.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,21 @@ demo_guest_init(struct demo_guest *dg,
     return ok;
 }
 
+/* Waits for a stamp as a guest's interrupt handler would see it: the completion usually
+ * arrives within a few hundred microseconds, so poll with sched_yield first (the library's
+ * threads get the CPU) and only then fall back to guestobj_wait_stamp's 50 us naps, whose
+ * timer slack would otherwise be most of a damage-limited frame. */
+static bool
+wait_stamp(struct guestsim *g, uint32_t slot, uint32_t target)
+{
+    for (int i = 0; i < 20000; i++) {
+        if ((uint32_t)(guestsim_stamp(g, slot) - target) < 0x80000000u)
+            return true;
+        sched_yield();
+    }
+    return guestobj_wait_stamp(g, slot, target, WAIT_MS);
+}
+
 /* ---- encoding ---- */
 
 static void
@@ -409,7 +425,7 @@ demo_guest_frame(struct demo_guest *dg,
             return false;
         guestobj_doorbell(dg->g, CHANNEL);
         /* §13.17 step 10: the present follows the render's visible stamp. */
-        if (!guestobj_wait_stamp(dg->g, CHANNEL, st, WAIT_MS))
+        if (!wait_stamp(dg->g, CHANNEL, st))
             return false;
         res->rendered = true;
     }
@@ -433,7 +449,7 @@ demo_guest_frame(struct demo_guest *dg,
         st = guestobj_put(dg->g, ch, 0x06, pr, sizeof(pr));
     }
     guestobj_doorbell(dg->g, ch);
-    return guestobj_wait_stamp(dg->g, ch, st, WAIT_MS);
+    return wait_stamp(dg->g, ch, st);
 }
 
 void
