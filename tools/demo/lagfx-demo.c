@@ -395,6 +395,7 @@ percentile(const double *sorted, size_t n, double p)
 
 struct run_stats {
     uint64_t frames, draws, full, partial, represent;
+    uint64_t late; /* paced: frames that started more than a period after their vblank */
     double elapsed, setup;
     double *times; /* ms per frame, all displays */
     size_t ntimes, captimes;
@@ -425,8 +426,10 @@ print_stats(const struct options *o, const struct run_stats *s)
     double fps = s->elapsed > 0 ? s->frames / s->elapsed : 0;
     printf("lagfx-demo: %ux%u, %u display(s), %s, %s\n", o->mode.width, o->mode.height, o->displays,
            o->fast ? "free-running" : "paced", o->full ? "full redraws" : "damage");
-    printf("  frames      %" PRIu64 " in %.2f s: %.1f fps (offered %s)\n", s->frames, s->elapsed,
-           fps, o->fast ? "unlimited" : "at the mode's refresh");
+    printf("  frames      %" PRIu64 " in %.2f s: %.1f fps presented, offered %s\n", s->frames,
+           s->elapsed, fps, o->fast ? "as fast as they complete" : "at the mode's refresh");
+    if (!o->fast)
+        printf("  late        %" PRIu64 " frame(s) started over a refresh period late\n", s->late);
     printf("  frame time  p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
            percentile(sorted, s->ntimes, 50), percentile(sorted, s->ntimes, 90),
            percentile(sorted, s->ntimes, 99), s->ntimes ? sorted[s->ntimes - 1] : 0.0);
@@ -575,6 +578,8 @@ run(const struct options *o)
             break;
         if (!o->fast) {
             double due = t0 + n * period / 1000.0, wait = due - now_s();
+            if (wait < -period / 1000.0)
+                s.late++;
             if (wait > 0) {
                 struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
                 nanosleep(&ts, NULL);
