@@ -28,4 +28,10 @@ for f in "$tmp"/run/*.png; do
     fi
 done
 [ "$n" -ge 20 ] || { echo "FAIL: only $n frames written"; exit 1; }
+# Identical black frames would pass the comparison: both displays must show the scene (a flat
+# frame compresses to a few hundred bytes, the scene to tens of kilobytes).
+for d in d0 d1; do
+    size=$(stat -c %s "$tmp/run/$d-000001.png")
+    [ "$size" -gt 20000 ] || { echo "FAIL: $d-000001.png is only $size bytes: no scene"; exit 1; }
+done
 echo "$n frames identical after replay"
