@@ -15,6 +15,7 @@ struct vnc_server {
     uint32_t width, height;
     rfbCursorPtr cursor;
     bool cursor_visible;
+    char name[128]; /* desktop name: libvncserver keeps the pointer, so the server owns it */
 };
 
 /* The library's frames are bytes B, G, R, X: little-endian 0xXXRRGGBB. */
@@ -64,7 +65,8 @@ vnc_server_start(struct vnc_server **out,
     }
     set_format(s->screen);
     s->screen->frameBuffer = (char *)s->fb;
-    s->screen->desktopName = name;
+    snprintf(s->name, sizeof(s->name), "%s", name ? name : "lagfx");
+    s->screen->desktopName = s->name;
     s->screen->port = port;
     s->screen->ipv6port = 0;
     s->screen->autoPort = FALSE;

@@ -18,7 +18,8 @@
 struct vnc_server;
 
 /* Listens on `listen_addr` (NULL: 127.0.0.1) at `port`. False with a message in err when the
- * port is taken or the server cannot start. */
+ * port is taken or the server cannot start. `name` (the desktop name, up to 127 bytes) is
+ * copied. */
 bool vnc_server_start(struct vnc_server **out,
                       const char *listen_addr,
                       int port,
