@@ -202,6 +202,20 @@ main(void)
     pthread_mutex_unlock(&ev_lock);
     rig_down(&r);
 
+    /* §14: a texture naming IOSurface 1 creates the scanout surface on demand; a guest need
+     * not look it up (0x28) first. */
+    rc = rig_up(&r, 1, &m1280, 1, NULL);
+    REQUIRE(rc == 0);
+    REQUIRE(guestobj_surface_texture(&r.o, 10, 1, 1280, 800));
+    clear_surface(&r, 10, (const double[4]){ 0, 1, 0, 1 }, 1280, 800);
+    guestsim_channel_submit(r.g, 5, 0x02, sub, 8);
+    px = read_frame(r.d[0], &w, &h);
+    REQUIRE(px);
+    CHECK_EQ_U32(w, 1280);
+    CHECK_EQ_U64(count_not(px, w, h, BYTES(0, 0xFF, 0, 0xFF)), 0);
+    free(px);
+    rig_down(&r);
+
     /* Item 103: current mode and the scanout surface's recreation. */
     static const lagfx_display_mode_t two[2] = { { 1280, 800, 60000 }, { 1920, 1080, 60000 } };
     rc = rig_up(&r, 1, two, 2, NULL);
