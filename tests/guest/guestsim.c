@@ -440,9 +440,28 @@ guestsim_bad_vectors(struct guestsim *g)
     return atomic_load(&g->bad_vectors);
 }
 
+/* LAGFX_TEST_TIME_SCALE (an integer, default 1) stretches every simulator wait: sanitizer
+ * builds on a loaded machine run 5-15x slower (scripts/test sets it for ThreadSanitizer). */
+static uint32_t
+scaled_ms(uint32_t ms)
+{
+    static _Atomic int scale;
+    int s = atomic_load(&scale);
+    if (s == 0) {
+        const char *e = getenv("LAGFX_TEST_TIME_SCALE");
+        s = e ? atoi(e) : 1;
+        if (s < 1 || s > 100)
+            s = 1;
+        atomic_store(&scale, s);
+    }
+    uint64_t v = (uint64_t)ms * (uint64_t)s;
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 static struct timespec
 deadline_ms(uint32_t ms)
 {
+    ms = scaled_ms(ms);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)ms * 1000000ull;
@@ -633,7 +652,7 @@ guestsim_wait_stamp(struct guestsim *g, uint32_t slot, uint32_t target, uint32_t
         /* Signed: tv_nsec of now may be below start's across a second boundary. */
         int64_t ms = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
                      ((int64_t)now.tv_nsec - (int64_t)start.tv_nsec) / 1000000;
-        if (ms > (int64_t)timeout_ms)
+        if (ms > (int64_t)scaled_ms(timeout_ms))
             return false;
         guestsim_run_executor(g);
         struct timespec nap = { 0, 50000 };
