@@ -32,6 +32,22 @@ on_mode(void *u, uint32_t w, uint32_t h, uint32_t format)
     pthread_mutex_unlock(&ev_lock);
 }
 
+/* Events are asynchronous: waits up to 2 s for `needle` in the event log. */
+static bool
+ev_wait(const char *needle)
+{
+    for (int i = 0; i < 400; i++) {
+        pthread_mutex_lock(&ev_lock);
+        bool done = strstr(ev_log, needle) != NULL;
+        pthread_mutex_unlock(&ev_lock);
+        if (done)
+            return true;
+        struct timespec ts = { 0, 5000000 };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
 struct rig {
     struct guestsim *g;
     struct guestobj o;
@@ -196,10 +212,8 @@ main(void)
     REQUIRE(px);
     CHECK_EQ_U64(count_not(px, w, h, BYTES(0xFF, 0, 0, 0xFF)), 0);
     free(px);
-    pthread_mutex_lock(&ev_lock);
-    CHECK(strstr(ev_log, "d0 mode 1280x800;") != NULL);
-    CHECK(strstr(ev_log, "d1 mode 1024x768;") != NULL);
-    pthread_mutex_unlock(&ev_lock);
+    CHECK(ev_wait("d0 mode 1280x800;"));
+    CHECK(ev_wait("d1 mode 1024x768;"));
     rig_down(&r);
 
     /* §14: a texture naming IOSurface 1 creates the scanout surface on demand; a guest need
@@ -257,15 +271,7 @@ main(void)
     CHECK_EQ_U32(h, 1080);
     CHECK_EQ_U64(count_not(px, w, h, BYTES(0, 0, 0, 0xFF)), 0); /* recreated, zero-filled */
     free(px);
-    for (int i = 0; i < 200; i++) { /* events are asynchronous */
-        pthread_mutex_lock(&ev_lock);
-        bool done = strstr(ev_log, "1920x1080") != NULL;
-        pthread_mutex_unlock(&ev_lock);
-        if (done)
-            break;
-        struct timespec ts = { 0, 5000000 };
-        nanosleep(&ts, NULL);
-    }
+    ev_wait("1920x1080");
     pthread_mutex_lock(&ev_lock);
     CHECK_STR(ev_log, "d0 mode 1280x800;d0 mode 1920x1080;");
     pthread_mutex_unlock(&ev_lock);
