@@ -81,6 +81,23 @@ static int check_failures;
         }                                                                              \
     } while (0)
 
+/* A whole file read into a malloc'd buffer (the caller frees it); stops the test when the
+ * file cannot be read. */
+static inline uint8_t *
+check_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    REQUIRE(f);
+    REQUIRE(fseek(f, 0, SEEK_END) == 0);
+    long n = ftell(f);
+    REQUIRE(n >= 0 && fseek(f, 0, SEEK_SET) == 0);
+    uint8_t *p = malloc(n ? (size_t)n : 1);
+    REQUIRE(p && fread(p, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
 static inline int
 check_finish(void)
 {

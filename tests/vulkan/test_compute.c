@@ -6,21 +6,6 @@
  */
 #include "vkt.h"
 
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)n);
-    REQUIRE(p && fread(p, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -28,7 +13,7 @@ main(int argc, char **argv)
     struct be *be = vkt_open();
     const struct be_ops *o = be->ops;
     size_t len;
-    uint8_t *code = slurp(argv[1], &len);
+    uint8_t *code = check_slurp(argv[1], &len);
     struct be_function_desc fd = { .stage = 2, .mtlb = code, .len = len };
     be_handle_t fn = 0, pipe = 0;
     CHECK_STATUS(o->function_create(be, &fd, &fn), LAGFX_OK);

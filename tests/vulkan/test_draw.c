@@ -7,26 +7,11 @@
  */
 #include "vkt.h"
 
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)n);
-    REQUIRE(p && fread(p, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 static be_handle_t
 function(struct be *be, const char *path, uint32_t stage)
 {
     size_t len;
-    uint8_t *code = slurp(path, &len);
+    uint8_t *code = check_slurp(path, &len);
     struct be_function_desc fd = { .stage = stage, .mtlb = code, .len = len };
     be_handle_t fn = 0;
     CHECK_STATUS(be->ops->function_create(be, &fd, &fn), LAGFX_OK);
