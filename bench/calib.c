@@ -214,8 +214,9 @@ main(int argc, char **argv)
 #ifdef BENCH_HAVE_VULKAN
     submit = empty_submit_us(dev_name, sizeof(dev_name));
 #endif
-    fprintf(stderr, "bench-calib: memcpy 256 MiB %.1f GB/s, frame %.3f ms (%.1f GB/s), "
-                    "eventfd p50 %.1f us p99 %.1f us, syscall %.2f us, empty submit %.1f us%s%s\n",
+    fprintf(stderr,
+            "bench-calib: memcpy 256 MiB %.1f GB/s, frame %.3f ms (%.1f GB/s), "
+            "eventfd p50 %.1f us p99 %.1f us, syscall %.2f us, empty submit %.1f us%s%s\n",
             big, frame_ms, frame, p50, p99, sys, submit, dev_name[0] ? " on " : "", dev_name);
     printf("{");
     print_num("memcpy_256m_gbps", big, 0);

@@ -98,8 +98,8 @@ bool mem_guest_region_find_locked(struct mem_guest *g,
  * passes through fn, and direct host views are disabled (view/region lookups answer NULL/false)
  * so that no access escapes it. Set once, before any worker runs; never changed afterwards.
  */
-typedef void (*mem_guest_tap_fn)(void *user, bool write, uint64_t gpa, const void *data,
-                                 size_t len);
+typedef void (
+    *mem_guest_tap_fn)(void *user, bool write, uint64_t gpa, const void *data, size_t len);
 void mem_guest_set_tap(struct mem_guest *g, mem_guest_tap_fn fn, void *user);
 /* True when host views may be used (region model, no tap). */
 bool mem_guest_views_enabled(const struct mem_guest *g);

@@ -339,8 +339,7 @@ burst_step(struct qgsim *g, uint16_t op, const void *payload, uint32_t len)
 {
     uint32_t rp = qgsim_mmio_read(g, 0x100C);
     if (rp != g->root_wp) {
-        fprintf(stderr, "qgsim: burst 0x%02x: 0x100C = 0x%x, expected 0x%x\n", op, rp,
-                g->root_wp);
+        fprintf(stderr, "qgsim: burst 0x%02x: 0x100C = 0x%x, expected 0x%x\n", op, rp, g->root_wp);
         return false;
     }
     uint32_t stamp = qgsim_root_put(g, op, payload, len);

@@ -22,7 +22,7 @@
 #define QGSIM_KERNEL_TASK   1u
 #define QGSIM_BAR0          0xE0000000ull /* PCI hole on q35 with 1 GiB */
 #define QGSIM_MSI_GPA       0x00F00000ull /* MSI message lands in RAM: the test sees it */
-#define QGSIM_MSI_DATA      0x4C47u /* 16 bits; the message is a 32-bit write of it */
+#define QGSIM_MSI_DATA      0x4C47u       /* 16 bits; the message is a 32-bit write of it */
 
 struct qgsim_channel {
     uint32_t wp, size, pfn_array;
@@ -50,7 +50,7 @@ bool qgsim_pci_setup(struct qgsim *g, struct qtest_proc *q);
 
 uint32_t qgsim_mmio_read(struct qgsim *g, uint32_t off);
 void qgsim_mmio_write(struct qgsim *g, uint32_t off, uint32_t value);
-uint32_t qgsim_read32(struct qgsim *g, uint64_t gpa);  /* the test's own mapping */
+uint32_t qgsim_read32(struct qgsim *g, uint64_t gpa); /* the test's own mapping */
 void qgsim_write32(struct qgsim *g, uint64_t gpa, uint32_t v);
 uint64_t qgsim_alloc_pages(struct qgsim *g, uint32_t count);
 

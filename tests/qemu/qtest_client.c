@@ -142,8 +142,7 @@ qtest_cmd(struct qtest_proc *q, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
     va_end(ap);
-    if (q->failed || n < 0 || (size_t)n >= sizeof(cmd) ||
-        !send_all(q->qtest_fd, cmd, (size_t)n)) {
+    if (q->failed || n < 0 || (size_t)n >= sizeof(cmd) || !send_all(q->qtest_fd, cmd, (size_t)n)) {
         if (!q->failed)
             fail(q, "cannot send '%.40s'", cmd);
         return 0;
@@ -347,8 +346,7 @@ qtest_start(struct qtest_proc *q, const char *qemu, const char *device_arg)
         return false;
     }
     /* guest RAM: a file both QEMU and the test map shared */
-    snprintf(q->ram_path, sizeof(q->ram_path), "/dev/shm/lagfx-qtest-%d-%u", (int)getpid(),
-             seq++);
+    snprintf(q->ram_path, sizeof(q->ram_path), "/dev/shm/lagfx-qtest-%d-%u", (int)getpid(), seq++);
     int fd = open(q->ram_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)q->ram_size) != 0) {
         perror(q->ram_path);
@@ -387,36 +385,25 @@ qtest_start(struct qtest_proc *q, const char *qemu, const char *device_arg)
     snprintf(qmp_sock, sizeof(qmp_sock), "%s/qmp.sock", q->dir);
     snprintf(qtest_arg, sizeof(qtest_arg), "unix:%s,server=on,wait=off", qtest_sock);
     snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", qmp_sock);
-    snprintf(mem_arg, sizeof(mem_arg),
-             "memory-backend-file,id=ram,size=1G,mem-path=%s,share=on", q->ram_path);
+    snprintf(mem_arg, sizeof(mem_arg), "memory-backend-file,id=ram,size=1G,mem-path=%s,share=on",
+             q->ram_path);
 
-    const char *argv[] = { qemu,
-                           "-nodefaults",
-                           "-machine",
-                           "q35,memory-backend=ram",
-                           "-accel",
-                           "qtest",
-                           "-m",
-                           "1G",
-                           "-object",
-                           mem_arg,
-                           "-bios",
-                           bios,
-                           "-global",
-                           "apic-common.vapic=off",
-                           "-display",
-                           "none",
-                           "-vnc",
-                           "127.0.0.1:0,to=99",
-                           "-device",
-                           device_arg,
-                           "-qtest",
-                           qtest_arg,
-                           "-qmp",
-                           qmp_arg,
-                           "-qtest-log",
-                           getenv("LAGFX_QTEST_LOG") ? getenv("LAGFX_QTEST_LOG") : "/dev/null",
-                           NULL };
+    const char *argv[] = {
+        qemu,         "-nodefaults",
+        "-machine",   "q35,memory-backend=ram",
+        "-accel",     "qtest",
+        "-m",         "1G",
+        "-object",    mem_arg,
+        "-bios",      bios,
+        "-global",    "apic-common.vapic=off",
+        "-display",   "none",
+        "-vnc",       "127.0.0.1:0,to=99",
+        "-device",    device_arg,
+        "-qtest",     qtest_arg,
+        "-qmp",       qmp_arg,
+        "-qtest-log", getenv("LAGFX_QTEST_LOG") ? getenv("LAGFX_QTEST_LOG") : "/dev/null",
+        NULL
+    };
     fprintf(stderr, "qtest: starting");
     for (size_t i = 0; argv[i]; i++)
         fprintf(stderr, " %s", argv[i]);

@@ -22,8 +22,8 @@ struct qtest_proc {
     char ram_path[256]; /* /dev/shm file shared with QEMU */
     uint8_t *ram;       /* guest RAM, GPA == file offset below 3 GiB on q35 */
     uint64_t ram_size;
-    int vnc_port;   /* from query-vnc; 0 without VNC */
-    bool failed;    /* a protocol error or timeout happened */
+    int vnc_port;       /* from query-vnc; 0 without VNC */
+    bool failed;        /* a protocol error or timeout happened */
     char rbuf[2][4096]; /* line buffers: qtest, QMP */
     size_t rlen[2];
 };

@@ -68,8 +68,7 @@ rfb_connect(struct rfb *r, int port)
     if (r->fd < 0 || connect(r->fd, (struct sockaddr *)&a, sizeof(a)) != 0)
         return false;
     char ver[12];
-    if (!rd(r->fd, ver, 12) || memcmp(ver, "RFB 003.", 8) != 0 ||
-        !wr(r->fd, "RFB 003.008\n", 12))
+    if (!rd(r->fd, ver, 12) || memcmp(ver, "RFB 003.", 8) != 0 || !wr(r->fd, "RFB 003.008\n", 12))
         return false;
     uint8_t n, types[32], none = 1;
     if (!rd(r->fd, &n, 1) || n == 0 || n > sizeof(types) || !rd(r->fd, types, n))
@@ -99,8 +98,16 @@ rfb_connect(struct rfb *r, int port)
 static bool
 rfb_grab(struct rfb *r)
 {
-    uint8_t req[10] = { 3, 0, 0, 0, 0, 0, (uint8_t)(r->width >> 8), (uint8_t)r->width,
-                        (uint8_t)(r->height >> 8), (uint8_t)r->height };
+    uint8_t req[10] = { 3,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        (uint8_t)(r->width >> 8),
+                        (uint8_t)r->width,
+                        (uint8_t)(r->height >> 8),
+                        (uint8_t)r->height };
     if (!wr(r->fd, req, sizeof(req)))
         return false;
     for (;;) {
@@ -148,7 +155,8 @@ static uint32_t
 pattern(uint32_t x, uint32_t y)
 {
     /* B, G, R, X in memory; distinct per pixel, no alpha dependence */
-    return (uint32_t)(x & 0xFF) | ((y & 0xFF) << 8) | ((((x >> 8) * 37 + (y >> 8) * 91) & 0xFF) << 16);
+    return (uint32_t)(x & 0xFF) | ((y & 0xFF) << 8) |
+           ((((x >> 8) * 37 + (y >> 8) * 91) & 0xFF) << 16);
 }
 
 int
@@ -182,7 +190,8 @@ main(void)
     uint64_t fb = qgsim_alloc_pages(&g, W * H * 4 / 4096);
     for (uint32_t y = 0; y < H; y++)
         for (uint32_t x = 0; x < W; x++)
-            memcpy(q.ram + fb + ((uint64_t)y * W + x) * 4, &(uint32_t){ pattern(x, y) | 0xFF000000u }, 4);
+            memcpy(q.ram + fb + ((uint64_t)y * W + x) * 4,
+                   &(uint32_t){ pattern(x, y) | 0xFF000000u }, 4);
     uint32_t submit[2] = { 0, (uint32_t)(fb >> 12) };
     uint32_t stamp = qgsim_channel_put(&g, 5, 0x02, submit, 8);
     qgsim_channel_doorbell(&g, 5);
