@@ -7,7 +7,8 @@
  * Vulkan issuing the same draws (same SPIR-V, pipelines, target; one command buffer, submitted
  * and waited) in the same process, rounds interleaved. Prints draw.small.lavapipe[.lp1] (or
  * draw.small.gpu on another device) in draw/s.
- * usage: bench-draw [machine-label] [--rounds N]
+ * usage: bench-draw [machine-label] [--rounds N] [--only lib|raw]
+ * (--only runs one arm, for profiling: perf record -g bench-draw --only lib; no JSON then)
  * Single main thread plus the library's threads.
  */
 #include <stdio.h>
@@ -27,14 +28,16 @@ int
 main(int argc, char **argv)
 {
     uint32_t rounds = 15;
-    const char *label = NULL;
+    const char *label = NULL, *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
             rounds = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else if (argv[i][0] != '-' && !label)
             label = argv[i];
         else {
-            fprintf(stderr, "usage: bench-draw [machine-label] [--rounds N]\n");
+            fprintf(stderr, "usage: bench-draw [machine-label] [--rounds N] [--only lib|raw]\n");
             return 2;
         }
     }
@@ -97,12 +100,13 @@ main(int argc, char **argv)
                               .goal_ratio = gpu ? -1 : 0.5,
                               .goal_value = gpu ? 1e6 : -1,
                               .n = rounds };
+    bool lib = !only || !strcmp(only, "lib"), raw = !only || !strcmp(only, "raw");
     for (uint32_t i = 0; i < rounds; i++) {
         uint64_t t0 = bench_now_ns();
-        if (!fill_lib_run(l, false))
+        if (lib && !fill_lib_run(l, false))
             goto out;
         uint64_t t1 = bench_now_ns();
-        if (!fill_raw_run(r, SWITCH, false))
+        if (raw && !fill_raw_run(r, SWITCH, false))
             goto out;
         uint64_t t2 = bench_now_ns();
         f.value[i] = DRAWS / ((t1 - t0) / 1e9);
@@ -110,7 +114,8 @@ main(int argc, char **argv)
         fprintf(stderr, "bench-draw: round %u: library %.0f, raw %.0f draw/s\n", i, f.value[i],
                 f.baseline[i]);
     }
-    fill_print(&env, &f, fill_lib_gpu(l), fill_raw_driver(r), W, H);
+    if (!only)
+        fill_print(&env, &f, fill_lib_gpu(l), fill_raw_driver(r), W, H);
     rc = 0;
 out:
     fill_raw_free(r);
