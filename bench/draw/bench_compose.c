@@ -52,7 +52,10 @@ main(int argc, char **argv)
     struct fill_rect rects[LAYERS];
     for (uint32_t i = 0; i < LAYERS; i++) {
         float a = 0.3f + 0.1f * (float)i;
-        rects[i] = (struct fill_rect){ 0, 0, (float)w, (float)h,
+        rects[i] = (struct fill_rect){ 0,
+                                       0,
+                                       (float)w,
+                                       (float)h,
                                        { a * 0.2f * (float)i, a * (1.0f - 0.2f * (float)i),
                                          a * 0.5f, a } };
     }
@@ -70,7 +73,7 @@ main(int argc, char **argv)
     fprintf(stderr, "bench-compose: %ux%u, %u blended layers on %s (%s), %u rounds of %u\n", w, h,
             LAYERS, fill_lib_gpu(l), fill_raw_driver(r), rounds, F);
     for (int i = 0; i < 3; i++)
-        if (!fill_lib_run(l, true) || !fill_raw_run(r, 0, true)) {
+        if (!fill_lib_run(l, true) || !fill_raw_run(r, 0, 0, true)) {
             fprintf(stderr, "bench-compose: warm-up frame failed\n");
             goto out;
         }
@@ -98,7 +101,7 @@ main(int argc, char **argv)
                 goto out;
         uint64_t t1 = bench_now_ns();
         for (uint32_t k = 0; k < F; k++)
-            if (!fill_raw_run(r, 0, true))
+            if (!fill_raw_run(r, 0, 0, true))
                 goto out;
         uint64_t t2 = bench_now_ns();
         f.value[i] = F / ((t1 - t0) / 1e9);

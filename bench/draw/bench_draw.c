@@ -7,7 +7,9 @@
  * Vulkan issuing the same draws (same SPIR-V, pipelines, target; one command buffer, submitted
  * and waited) in the same process, rounds interleaved. Prints draw.small.lavapipe[.lp1] (or
  * draw.small.gpu on another device) in draw/s.
- * usage: bench-draw [machine-label] [--rounds N] [--only lib|raw]
+ * usage: bench-draw [machine-label] [--rounds N] [--only lib|raw] [--raw-passes]
+ * (--raw-passes: raw also ends and restarts its render pass every 1,000 draws, as the
+ * library's 20 command buffers do; an experiment, the figure is then not the spec's)
  * (--only runs one arm, for profiling: perf record -g bench-draw --only lib; no JSON then)
  * Single main thread plus the library's threads.
  */
@@ -29,15 +31,20 @@ main(int argc, char **argv)
 {
     uint32_t rounds = 15;
     const char *label = NULL, *only = NULL;
+    bool passes = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
             rounds = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--raw-passes"))
+            passes = true;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else if (argv[i][0] != '-' && !label)
             label = argv[i];
         else {
-            fprintf(stderr, "usage: bench-draw [machine-label] [--rounds N] [--only lib|raw]\n");
+            fprintf(
+                stderr,
+                "usage: bench-draw [machine-label] [--rounds N] [--only lib|raw] [--raw-passes]\n");
             return 2;
         }
     }
@@ -59,7 +66,10 @@ main(int argc, char **argv)
         seed = seed * 1103515245u + 12345u;
         float y = (float)((seed >> 8) % (H - (uint32_t)QUAD));
         float a = 0.5f;
-        rects[i] = (struct fill_rect){ x, y, QUAD, QUAD,
+        rects[i] = (struct fill_rect){ x,
+                                       y,
+                                       QUAD,
+                                       QUAD,
                                        { a * (float)(i % 7) / 6.0f, a * (float)(i % 5) / 4.0f,
                                          a * (float)(i % 3) / 2.0f, a } };
     }
@@ -79,7 +89,7 @@ main(int argc, char **argv)
     /* Warm-up (llvmpipe's lazy JIT, first-touch faults: §7.4), and a check that both arms draw
      * the same picture. */
     for (int i = 0; i < 2; i++)
-        if (!fill_lib_run(l, i == 1) || !fill_raw_run(r, SWITCH, i == 1)) {
+        if (!fill_lib_run(l, i == 1) || !fill_raw_run(r, SWITCH, passes ? PER_CB : 0, i == 1)) {
             fprintf(stderr, "bench-draw: warm-up run failed\n");
             goto out;
         }
@@ -92,7 +102,8 @@ main(int argc, char **argv)
 
     bool gpu = !strstr(fill_lib_gpu(l), "llvmpipe");
     char name[64];
-    snprintf(name, sizeof(name), "draw.small.%s%s", gpu ? "gpu" : "lavapipe", fill_lp_suffix());
+    snprintf(name, sizeof(name), "draw.small%s.%s%s", passes ? "_passes20" : "",
+             gpu ? "gpu" : "lavapipe", fill_lp_suffix());
     struct bench_figure f = { .name = name,
                               .unit = "draw/s",
                               .baseline_name = "vulkan.raw.same_draws",
@@ -106,7 +117,7 @@ main(int argc, char **argv)
         if (lib && !fill_lib_run(l, false))
             goto out;
         uint64_t t1 = bench_now_ns();
-        if (raw && !fill_raw_run(r, SWITCH, false))
+        if (raw && !fill_raw_run(r, SWITCH, passes ? PER_CB : 0, false))
             goto out;
         uint64_t t2 = bench_now_ns();
         f.value[i] = DRAWS / ((t1 - t0) / 1e9);

@@ -19,8 +19,8 @@
 #include "common.h"
 
 struct fill_rect {
-    float x, y, w, h;  /* pixels, origin top-left */
-    float color[4];    /* premultiplied RGBA */
+    float x, y, w, h; /* pixels, origin top-left */
+    float color[4];   /* premultiplied RGBA */
 };
 
 /* The 4 strip positions (pixels) and the colour of each rectangle, as both arms upload them. */
@@ -31,7 +31,10 @@ struct fill_raw;
 
 /* Opens a guestsim device with one display of w x h, the guest task and its objects (two
  * fill pipelines, the rectangles' buffers, the scanout surface as render target). */
-bool fill_lib_new(uint32_t w, uint32_t h, const struct fill_rect *rects, uint32_t n,
+bool fill_lib_new(uint32_t w,
+                  uint32_t h,
+                  const struct fill_rect *rects,
+                  uint32_t n,
                   struct fill_lib **out);
 /* The device's name (deviceName) and driver string, for env. */
 const char *fill_lib_gpu(const struct fill_lib *l);
@@ -45,13 +48,19 @@ const uint8_t *fill_lib_pixels(const struct fill_lib *l);
 void fill_lib_free(struct fill_lib *l);
 
 /* The raw arm on the device named `device` (NULL: the first). */
-bool fill_raw_new(uint32_t w, uint32_t h, const char *device, const struct fill_rect *rects,
-                  uint32_t n, struct fill_raw **out);
+bool fill_raw_new(uint32_t w,
+                  uint32_t h,
+                  const char *device,
+                  const struct fill_rect *rects,
+                  uint32_t n,
+                  struct fill_raw **out);
 const char *fill_raw_driver(const struct fill_raw *r);
-/* Records one command buffer (clear, every rectangle in one render pass), submits and waits;
+/* Records one command buffer (clear, every rectangle in one render pass; with pass_every, a
+ * new render pass (load) every pass_every draws, as the library's run of several command
+ * buffers has), submits and waits;
  * with copy_out, also copies the target to a host buffer and memcpys it out (present by copy
  * and the VMM's read). */
-bool fill_raw_run(struct fill_raw *r, uint32_t switch_every, bool copy_out);
+bool fill_raw_run(struct fill_raw *r, uint32_t switch_every, uint32_t pass_every, bool copy_out);
 const uint8_t *fill_raw_pixels(const struct fill_raw *r);
 void fill_raw_free(struct fill_raw *r);
 
@@ -59,8 +68,12 @@ void fill_raw_free(struct fill_raw *r);
 bool fill_have_device(void);
 /* bench_print with env.vk_device, env.vk_driver and env.resolution filled in (resolution
  * "WxH", or null when w is 0). */
-void fill_print(const struct bench_env *env, const struct bench_figure *f, const char *device,
-                const char *driver, uint32_t w, uint32_t h);
+void fill_print(const struct bench_env *env,
+                const struct bench_figure *f,
+                const char *device,
+                const char *driver,
+                uint32_t w,
+                uint32_t h);
 /* Name suffix ".lp1" when LP_NUM_THREADS=1 (performance.md §2), else "". */
 const char *fill_lp_suffix(void);
 

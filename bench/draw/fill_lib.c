@@ -31,8 +31,17 @@
 #define BLEND_1MSA 5u
 #define MAX_CB     64u
 
-enum { REF_VS = 1, REF_FS, REF_PIPE_BLEND, REF_PIPE_OPAQUE, REF_SURFACE, REF_VP, REF_POS, REF_COL,
-       REF_COUNT };
+enum {
+    REF_VS = 1,
+    REF_FS,
+    REF_PIPE_BLEND,
+    REF_PIPE_OPAQUE,
+    REF_SURFACE,
+    REF_VP,
+    REF_POS,
+    REF_COL,
+    REF_COUNT
+};
 
 struct fill_lib {
     struct guestsim *g;
@@ -100,7 +109,10 @@ pipeline(struct fill_lib *l, uint32_t ref, bool blend)
 }
 
 bool
-fill_lib_new(uint32_t w, uint32_t h, const struct fill_rect *rects, uint32_t n,
+fill_lib_new(uint32_t w,
+             uint32_t h,
+             const struct fill_rect *rects,
+             uint32_t n,
              struct fill_lib **out)
 {
     struct fill_lib *l = calloc(1, sizeof(*l));

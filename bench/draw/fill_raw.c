@@ -337,11 +337,10 @@ pipeline(struct raw *r, uint32_t kind, uint32_t vs, uint32_t fs, bool blend)
     ut_free(linked);
     /* One layout for both pipelines (the same shaders). */
     bool have = r->layout != VK_NULL_HANDLE;
-    ok = ok && (have ||
-         (set_layout(r, r->air[vs], AIR_SET_VERTEX_KERNEL, VK_SHADER_STAGE_VERTEX_BIT, false,
-                    &r->set_layout[0]) &&
-         set_layout(r, r->air[fs], AIR_SET_FRAGMENT, VK_SHADER_STAGE_FRAGMENT_BIT,
-                    true, &r->set_layout[1])));
+    ok = ok && (have || (set_layout(r, r->air[vs], AIR_SET_VERTEX_KERNEL,
+                                    VK_SHADER_STAGE_VERTEX_BIT, false, &r->set_layout[0]) &&
+                         set_layout(r, r->air[fs], AIR_SET_FRAGMENT, VK_SHADER_STAGE_FRAGMENT_BIT,
+                                    true, &r->set_layout[1])));
     if (!ok)
         return false;
     VkPipelineLayoutCreateInfo lci = { .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
@@ -482,8 +481,12 @@ fill_positions(const struct fill_rect *rects, uint32_t n, float *pos, float *col
 }
 
 bool
-fill_raw_new(uint32_t w, uint32_t h, const char *device, const struct fill_rect *rects,
-             uint32_t n, struct fill_raw **out)
+fill_raw_new(uint32_t w,
+             uint32_t h,
+             const char *device,
+             const struct fill_rect *rects,
+             uint32_t n,
+             struct fill_raw **out)
 {
     struct raw *r = calloc(1, sizeof(*r));
     if (!r)
@@ -495,8 +498,9 @@ fill_raw_new(uint32_t w, uint32_t h, const char *device, const struct fill_rect 
     r->frame = malloc((size_t)w * h * 4);
     if (!r->frame || !device_open(r, device))
         return false;
-    VkPhysicalDeviceDriverProperties dp = { .sType =
-                                                VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES };
+    VkPhysicalDeviceDriverProperties dp = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
+    };
     VkPhysicalDeviceProperties2 p2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                        .pNext = &dp };
     vkGetPhysicalDeviceProperties2(r->phys, &p2);
@@ -518,12 +522,12 @@ fill_raw_new(uint32_t w, uint32_t h, const char *device, const struct fill_rect 
     bool ok = pos && col;
     if (ok)
         fill_positions(rects, n, pos, col);
-    ok = ok && buf_new(r, &r->b_pos, n * 32ull, ssbo, pos) &&
-         buf_new(r, &r->b_col, n * 16ull, ssbo, col) && buf_new(r, &r->b_vp, 16, ssbo, vp) &&
-         buf_new(r, &r->readback, (VkDeviceSize)w * h * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                 NULL) &&
-         img_new(r, &r->target, w, h,
-                 VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT, NULL, 0);
+    ok =
+        ok && buf_new(r, &r->b_pos, n * 32ull, ssbo, pos) &&
+        buf_new(r, &r->b_col, n * 16ull, ssbo, col) && buf_new(r, &r->b_vp, 16, ssbo, vp) &&
+        buf_new(r, &r->readback, (VkDeviceSize)w * h * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT, NULL) &&
+        img_new(r, &r->target, w, h,
+                VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT, NULL, 0);
     free(pos);
     free(col);
     return ok && pipeline(r, 0, DEMO_FN_FILL_VS, DEMO_FN_FILL_FS, true) &&
@@ -537,7 +541,7 @@ fill_raw_driver(const struct fill_raw *r)
 }
 
 bool
-fill_raw_run(struct fill_raw *r, uint32_t switch_every, bool copy_out)
+fill_raw_run(struct fill_raw *r, uint32_t switch_every, uint32_t pass_every, bool copy_out)
 {
     if (!begin(r))
         return false;
@@ -563,13 +567,24 @@ fill_raw_run(struct fill_raw *r, uint32_t switch_every, bool copy_out)
     vkCmdBindDescriptorSets(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->layout, 0, 1, &r->set[0], 0,
                             NULL);
     for (uint32_t i = 0; i < r->n; i++) {
+        if (pass_every && i && i % pass_every == 0) {
+            vkCmdEndRendering(r->cb);
+            ca.loadOp = VK_ATTACHMENT_LOAD_OP_LOAD;
+            vkCmdBeginRendering(r->cb, &ri);
+            vkCmdSetViewport(r->cb, 0, 1, &vp);
+            vkCmdSetScissor(r->cb, 0, 1, &sc);
+            vkCmdBindDescriptorSets(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->layout, 0, 1,
+                                    &r->set[0], 0, NULL);
+            uint32_t p = switch_every ? (i / switch_every) % 2 : 0;
+            vkCmdBindPipeline(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->pipe[p]);
+        }
         if (i == 0 || (switch_every && i % switch_every == 0)) {
             uint32_t p = switch_every ? (i / switch_every) % 2 : 0;
             vkCmdBindPipeline(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->pipe[p]);
         }
         uint32_t off = 16 * i;
-        vkCmdBindDescriptorSets(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->layout, 1, 1,
-                                &r->set[1], 1, &off);
+        vkCmdBindDescriptorSets(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->layout, 1, 1, &r->set[1],
+                                1, &off);
         vkCmdDraw(r->cb, 4, 1, 4 * i, 0);
     }
     vkCmdEndRendering(r->cb);
@@ -671,8 +686,12 @@ replace(char *line, size_t cap, const char *key, const char *val)
 }
 
 void
-fill_print(const struct bench_env *env, const struct bench_figure *f, const char *device,
-           const char *driver, uint32_t w, uint32_t h)
+fill_print(const struct bench_env *env,
+           const struct bench_figure *f,
+           const char *device,
+           const char *driver,
+           uint32_t w,
+           uint32_t h)
 {
     /* bench_print writes nulls for the device fields: capture its line, fill them in. */
     fflush(stdout);
