@@ -62,7 +62,7 @@ main(int argc, char **argv)
     struct fill_lib *l = NULL;
     struct fill_raw *r = NULL;
     int rc = 1;
-    if (!fill_lib_new(w, h, rects, LAYERS, &l) || !fill_lib_encode(l, LAYERS, 0)) {
+    if (!fill_lib_new(w, h, rects, LAYERS, &l) || !fill_lib_encode(l, LAYERS, 0, true)) {
         fprintf(stderr, "bench-compose: the library device or guest did not come up\n");
         goto out;
     }
@@ -73,7 +73,7 @@ main(int argc, char **argv)
     fprintf(stderr, "bench-compose: %ux%u, %u blended layers on %s (%s), %u rounds of %u\n", w, h,
             LAYERS, fill_lib_gpu(l), fill_raw_driver(r), rounds, F);
     for (int i = 0; i < 3; i++)
-        if (!fill_lib_run(l, true) || !fill_raw_run(r, 0, 0, true)) {
+        if (!fill_lib_run(l, true) || !fill_raw_run(r, 0, 0, true, true)) {
             fprintf(stderr, "bench-compose: warm-up frame failed\n");
             goto out;
         }
@@ -101,7 +101,7 @@ main(int argc, char **argv)
                 goto out;
         uint64_t t1 = bench_now_ns();
         for (uint32_t k = 0; k < F; k++)
-            if (!fill_raw_run(r, 0, 0, true))
+            if (!fill_raw_run(r, 0, 0, true, true))
                 goto out;
         uint64_t t2 = bench_now_ns();
         f.value[i] = F / ((t1 - t0) / 1e9);

@@ -7,9 +7,10 @@
  * Vulkan issuing the same draws (same SPIR-V, pipelines, target; one command buffer, submitted
  * and waited) in the same process, rounds interleaved. Prints draw.small.lavapipe[.lp1] (or
  * draw.small.gpu on another device) in draw/s.
- * usage: bench-draw [machine-label] [--rounds N] [--only lib|raw] [--raw-passes]
+ * usage: bench-draw [machine-label] [--rounds N] [--only lib|raw] [--raw-passes] [--fixed-offset]
  * (--raw-passes: raw also ends and restarts its render pass every 1,000 draws, as the
- * library's 20 command buffers do; an experiment, the figure is then not the spec's)
+ * library's 20 command buffers do; --fixed-offset: no per-draw offset change in either arm;
+ * experiments, the figure is then not the spec's)
  * (--only runs one arm, for profiling: perf record -g bench-draw --only lib; no JSON then)
  * Single main thread plus the library's threads.
  */
@@ -31,10 +32,12 @@ main(int argc, char **argv)
 {
     uint32_t rounds = 15;
     const char *label = NULL, *only = NULL;
-    bool passes = false;
+    bool passes = false, fixed = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
             rounds = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--fixed-offset"))
+            fixed = true;
         else if (!strcmp(argv[i], "--raw-passes"))
             passes = true;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
@@ -44,7 +47,7 @@ main(int argc, char **argv)
         else {
             fprintf(
                 stderr,
-                "usage: bench-draw [machine-label] [--rounds N] [--only lib|raw] [--raw-passes]\n");
+                "usage: bench-draw [machine-label] [--rounds N] [--only lib|raw] [--raw-passes] [--fixed-offset]\n");
             return 2;
         }
     }
@@ -76,7 +79,7 @@ main(int argc, char **argv)
     struct fill_lib *l = NULL;
     struct fill_raw *r = NULL;
     int rc = 1;
-    if (!fill_lib_new(W, H, rects, DRAWS, &l) || !fill_lib_encode(l, PER_CB, SWITCH)) {
+    if (!fill_lib_new(W, H, rects, DRAWS, &l) || !fill_lib_encode(l, PER_CB, SWITCH, !fixed)) {
         fprintf(stderr, "bench-draw: the library device or guest did not come up\n");
         goto out;
     }
@@ -89,7 +92,8 @@ main(int argc, char **argv)
     /* Warm-up (llvmpipe's lazy JIT, first-touch faults: §7.4), and a check that both arms draw
      * the same picture. */
     for (int i = 0; i < 2; i++)
-        if (!fill_lib_run(l, i == 1) || !fill_raw_run(r, SWITCH, passes ? PER_CB : 0, i == 1)) {
+        if (!fill_lib_run(l, i == 1) ||
+            !fill_raw_run(r, SWITCH, passes ? PER_CB : 0, !fixed, i == 1)) {
             fprintf(stderr, "bench-draw: warm-up run failed\n");
             goto out;
         }
@@ -102,7 +106,10 @@ main(int argc, char **argv)
 
     bool gpu = !strstr(fill_lib_gpu(l), "llvmpipe");
     char name[64];
-    snprintf(name, sizeof(name), "draw.small%s.%s%s", passes ? "_passes20" : "",
+    snprintf(name, sizeof(name), "draw.small%s.%s%s",
+             passes  ? "_passes20"
+             : fixed ? "_fixedoff"
+                     : "",
              gpu ? "gpu" : "lavapipe", fill_lp_suffix());
     struct bench_figure f = { .name = name,
                               .unit = "draw/s",
@@ -117,7 +124,7 @@ main(int argc, char **argv)
         if (lib && !fill_lib_run(l, false))
             goto out;
         uint64_t t1 = bench_now_ns();
-        if (raw && !fill_raw_run(r, SWITCH, passes ? PER_CB : 0, false))
+        if (raw && !fill_raw_run(r, SWITCH, passes ? PER_CB : 0, !fixed, false))
             goto out;
         uint64_t t2 = bench_now_ns();
         f.value[i] = DRAWS / ((t1 - t0) / 1e9);

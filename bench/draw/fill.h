@@ -39,8 +39,8 @@ bool fill_lib_new(uint32_t w,
 /* The device's name (deviceName) and driver string, for env. */
 const char *fill_lib_gpu(const struct fill_lib *l);
 /* Encodes the rectangles into command buffers of at most per_cb draws each (pre-encoded: not
- * timed). */
-bool fill_lib_encode(struct fill_lib *l, uint32_t per_cb, uint32_t switch_every);
+ * timed); without offsets every draw uses rectangle 0's colour (no per-draw offset change). */
+bool fill_lib_encode(struct fill_lib *l, uint32_t per_cb, uint32_t switch_every, bool offsets);
 /* Puts the pre-encoded command buffers, rings, waits for the last stamp; with present, then
  * presents the surface on display 0 and reads the frame back (lagfx_display_read_frame). */
 bool fill_lib_run(struct fill_lib *l, bool present);
@@ -58,9 +58,13 @@ const char *fill_raw_driver(const struct fill_raw *r);
 /* Records one command buffer (clear, every rectangle in one render pass; with pass_every, a
  * new render pass (load) every pass_every draws, as the library's run of several command
  * buffers has), submits and waits;
- * with copy_out, also copies the target to a host buffer and memcpys it out (present by copy
- * and the VMM's read). */
-bool fill_raw_run(struct fill_raw *r, uint32_t switch_every, uint32_t pass_every, bool copy_out);
+ * without offsets every draw uses rectangle 0's colour; with copy_out, also copies the target to a
+ * host buffer and memcpys it out (present by copy and the VMM's read). */
+bool fill_raw_run(struct fill_raw *r,
+                  uint32_t switch_every,
+                  uint32_t pass_every,
+                  bool offsets,
+                  bool copy_out);
 const uint8_t *fill_raw_pixels(const struct fill_raw *r);
 void fill_raw_free(struct fill_raw *r);
 

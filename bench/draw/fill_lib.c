@@ -196,7 +196,7 @@ bind_list(struct cmdenc *e, uint32_t op, uint32_t n, const uint32_t *refs, const
 }
 
 bool
-fill_lib_encode(struct fill_lib *l, uint32_t per_cb, uint32_t switch_every)
+fill_lib_encode(struct fill_lib *l, uint32_t per_cb, uint32_t switch_every, bool offsets)
 {
     l->ncb = (l->n + per_cb - 1) / per_cb;
     if (l->ncb > MAX_CB)
@@ -218,7 +218,7 @@ fill_lib_encode(struct fill_lib *l, uint32_t per_cb, uint32_t switch_every)
         const uint64_t vo[2] = { 0, 0 };
         bind_list(e, PROTO_OP_SetVertexBuffers, 2, vb, vo);
         const uint32_t fb[1] = { REF_COL };
-        const uint64_t fo[1] = { 16ull * first };
+        const uint64_t fo[1] = { offsets ? 16ull * first : 0 };
         bind_list(e, PROTO_OP_SetFragmentBuffers, 1, fb, fo);
         for (uint32_t i = first; i < end; i++) {
             if (i == first || (switch_every && i % switch_every == 0)) {
@@ -227,7 +227,7 @@ fill_lib_encode(struct fill_lib *l, uint32_t per_cb, uint32_t switch_every)
                 if (ps)
                     proto_put_SetRenderPipelineState_ref(ps, 4, REF_PIPE_BLEND + p);
             }
-            if (i != first) {
+            if (offsets && i != first) {
                 uint8_t *o = cmdenc_inner(e, PROTO_OP_SetFragmentBufferOffset, 12);
                 if (o)
                     proto_put_SetFragmentBufferOffset_offset(o, 12, 16ull * i);

@@ -541,7 +541,11 @@ fill_raw_driver(const struct fill_raw *r)
 }
 
 bool
-fill_raw_run(struct fill_raw *r, uint32_t switch_every, uint32_t pass_every, bool copy_out)
+fill_raw_run(struct fill_raw *r,
+             uint32_t switch_every,
+             uint32_t pass_every,
+             bool offsets,
+             bool copy_out)
 {
     if (!begin(r))
         return false;
@@ -582,7 +586,7 @@ fill_raw_run(struct fill_raw *r, uint32_t switch_every, uint32_t pass_every, boo
             uint32_t p = switch_every ? (i / switch_every) % 2 : 0;
             vkCmdBindPipeline(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->pipe[p]);
         }
-        uint32_t off = 16 * i;
+        uint32_t off = offsets ? 16 * i : 0;
         vkCmdBindDescriptorSets(r->cb, VK_PIPELINE_BIND_POINT_GRAPHICS, r->layout, 1, 1, &r->set[1],
                                 1, &off);
         vkCmdDraw(r->cb, 4, 1, 4 * i, 0);
