@@ -483,6 +483,7 @@ emit_dynamic(struct vkb *b, VkCommandBuffer cb)
         vkCmdSetStencilReference(cb, face, s->stencil_ref[i] & 0xFF);
     }
     s->dyn_dirty = false;
+    s->topology_set = 0; /* re-emitted with the rest */
 }
 
 static const VkPrimitiveTopology topologies[] = {
@@ -512,7 +513,10 @@ draw_prepare(struct vkb *b, uint32_t primitive)
     }
     if (s->dyn_dirty)
         emit_dynamic(b, cb);
-    b->fn.set_primitive_topology(cb, topologies[primitive]);
+    if (s->topology_set != primitive + 1) { /* one call per change, not per draw */
+        b->fn.set_primitive_topology(cb, topologies[primitive]);
+        s->topology_set = primitive + 1;
+    }
     for (uint32_t st = 0; st < 2; st++) {
         if (!s->sets_dirty[st])
             continue;

@@ -254,6 +254,7 @@ struct vkb_state {
     uint32_t stencil_ref[2];
     float blend[4];
     bool dyn_dirty, sets_dirty[BE_STAGE_COUNT], vb_dirty;
+    uint32_t topology_set; /* primitive + 1 emitted since the dynamic state was; 0: none */
     struct be_buffer_binding buffers[BE_STAGE_COUNT][VKB_MAX_BUFFERS];
     be_handle_t textures[BE_STAGE_COUNT][VKB_MAX_TEXTURES];
     struct be_sampler_binding samplers[BE_STAGE_COUNT][VKB_MAX_SAMPLERS];
