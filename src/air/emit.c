@@ -1139,6 +1139,12 @@ emit_inst(struct emitter *e, const struct iir_inst *in)
     }
 }
 
+uint32_t
+emit_access(struct emitter *e, uint32_t ptr_vid, const struct iir_type *t, const char *what)
+{
+    return access(e, ptr_vid, t, what);
+}
+
 struct symptr *
 emit_ptr_of(struct emitter *e, uint32_t vid)
 {

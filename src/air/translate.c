@@ -304,12 +304,29 @@ emit_constexpr_sampler(struct emitter *e, uint64_t state)
 static uint32_t
 load_builtin(struct emitter *e, SpvBuiltIn bi, uint32_t type)
 {
-    uint32_t var = new_var(e, SpvStorageClassInput, type, 0);
-    spv_decorate(&e->b, var, SpvDecorationBuiltIn, 1, bi);
-    /* Vulkan requires Flat on integer fragment inputs, builtins included (SampleId). */
-    if (e->entry->stage == AIR_STAGE_FRAGMENT && type == e->t_i32)
-        spv_decorate(&e->b, var, SpvDecorationFlat, 0);
+    uint32_t var = 0;
+    for (uint32_t i = 0; i < e->nbvars; i++)
+        if (e->bvar_bi[i] == (uint32_t)bi && e->bvar_type[i] == type)
+            var = e->bvar_var[i];
+    if (!var) {
+        var = new_var(e, SpvStorageClassInput, type, 0);
+        spv_decorate(&e->b, var, SpvDecorationBuiltIn, 1, bi);
+        /* Vulkan requires Flat on integer fragment inputs, builtins included (SampleId). */
+        if (e->entry->stage == AIR_STAGE_FRAGMENT && type == e->t_i32)
+            spv_decorate(&e->b, var, SpvDecorationFlat, 0);
+        if (e->nbvars < sizeof(e->bvar_var) / sizeof(e->bvar_var[0])) {
+            e->bvar_bi[e->nbvars] = (uint32_t)bi;
+            e->bvar_type[e->nbvars] = type;
+            e->bvar_var[e->nbvars++] = var;
+        }
+    }
     return emit_opv(e, SpvOpLoad, type, 1, var);
+}
+
+uint32_t
+emit_load_builtin(struct emitter *e, SpvBuiltIn bi, uint32_t type)
+{
+    return load_builtin(e, bi, type);
 }
 
 /* Converts a builtin loaded as u32 / uvec3 to the parameter's type (uint, uint2, ushort...). */
