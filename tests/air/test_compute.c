@@ -11,9 +11,11 @@
  * simd_ops_cs (SIMD-group reductions, scans, shuffles, votes, ballot as subgroup operations;
  * the reference uses lavapipe's reported subgroup size and assumes subgroups are consecutive
  * runs of LocalInvocationIndex, as lavapipe lays them out) and cmpxchg_cs (device and
- * threadgroup compare-exchange).
+ * threadgroup compare-exchange), reinterp_cs (a uint buffer read as uint4, float2 and a
+ * uint4 component, written as uint2).
  * args: scale_cs.air cf_branch_cs.air cf_loop_cs.air loop_nested_cs.air loop_return_cs.air
- * cf_irreducible_cs.air loop_ptr_cs.air loop_ptrphi_cs.air simd_ops_cs.air cmpxchg_cs.air.
+ * cf_irreducible_cs.air loop_ptr_cs.air loop_ptrphi_cs.air simd_ops_cs.air cmpxchg_cs.air
+ * reinterp_cs.air.
  */
 #include <math.h>
 #include <stdio.h>
@@ -486,15 +488,32 @@ ref_cmpxchg(uint32_t i)
     return in_of(i) * 4u + 1u + 0u * 2u + 8u + (64u << 16);
 }
 
+/* reinterp_cs: thread i's sum over uint4, float2 (bits) and uint4-component views of in. */
+static uint32_t
+reinterp_sum(uint32_t i)
+{
+    uint32_t q = i >> 2, h = i >> 1, g = in_of(4 * (q ^ 1) + 2);
+    return in_of(4 * q) + 3 * in_of(4 * q + 1) + 5 * in_of(4 * q + 2) + 7 * in_of(4 * q + 3) +
+           11 * in_of(2 * h) + 13 * in_of(2 * h + 1) + 17 * g;
+}
+
+/* Even threads store a uint2 {sum, sum ^ 0xffff} over out[i], out[i + 1]. */
+static uint32_t
+ref_reinterp(uint32_t i)
+{
+    return i & 1 ? reinterp_sum(i - 1) ^ 65535u : reinterp_sum(i);
+}
+
 /* The kernels after scale_cs: reference (of x = in[i], or of i) and whether the dispatch
  * fallback is expected. */
 static const struct {
     uint32_t (*ref)(uint32_t);
     bool of_index, fallback;
 } kernels[] = {
-    { ref_branch, false, false }, { ref_loop, false, false },       { ref_nested, false, false },
-    { ref_return, false, false }, { ref_irreducible, false, true }, { ref_ptr, true, false },
-    { ref_ptrphi, true, false },  { ref_simd, true, false },        { ref_cmpxchg, true, false },
+    { ref_branch, false, false },  { ref_loop, false, false },       { ref_nested, false, false },
+    { ref_return, false, false },  { ref_irreducible, false, true }, { ref_ptr, true, false },
+    { ref_ptrphi, true, false },   { ref_simd, true, false },        { ref_cmpxchg, true, false },
+    { ref_reinterp, true, false },
 };
 #define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
 
