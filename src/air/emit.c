@@ -452,6 +452,31 @@ type_str(const struct iir_type *t, char *buf, size_t n)
     }
 }
 
+/* Words per element of t when a buffer of 32-bit words is reinterpreted as t: a 32-bit scalar
+ * or a vector of them (Apple stride: a 3-vector takes 4 words); 0 when not such a type. */
+static uint32_t
+word_elems(const struct iir_type *t, uint32_t *lanes)
+{
+    const struct iir_type *s = t->kind == IIR_T_VEC ? t->elem : t;
+    if ((s->kind != IIR_T_INT && s->kind != IIR_T_FLOAT) || s->bits != 32)
+        return 0;
+    *lanes = t->kind == IIR_T_VEC ? t->count : 1;
+    return *lanes == 3 ? 4 : *lanes;
+}
+
+/* A reinterpreted pointer (spec/air.md §5.4.2): a buffer pointer whose pointee is one 32-bit
+ * word of a runtime array, used as a pointer to another 32-bit scalar or vector type. Its
+ * last index counts words; loads and stores go word by word with OpBitcast. */
+static bool
+word_view(const struct symptr *p, const struct iir_type *t)
+{
+    uint32_t lanes = 1;
+    const struct iir_type *w = p->pointee;
+    return p->layout && p->last_array && p->n > 0 && p->pointee != t &&
+           (w->kind == IIR_T_INT || w->kind == IIR_T_FLOAT) && w->bits == 32 &&
+           word_elems(t, &lanes) != 0;
+}
+
 static bool
 ptr_gep(struct emitter *e, const struct iir_inst *in)
 {
@@ -461,6 +486,25 @@ ptr_gep(struct emitter *e, const struct iir_inst *in)
     struct symptr *p = ptr_new(e, base);
     if (!p)
         return false;
+    if (word_view(p, in->aux_type)) {
+        /* Indices count elements of aux_type: scale them to words, stay on the word. */
+        uint32_t lanes = 1, words = word_elems(in->aux_type, &lanes);
+        for (uint32_t i = 1; i < in->nops && i < 3; i++) {
+            if (is_zero_const(e->m, in->ops[i]))
+                continue;
+            uint32_t ix = to_i32(e, in->ops[i]);
+            if (!ix)
+                return false;
+            if (i == 1 && words != 1)
+                ix = emit_opv(e, SpvOpIMul, e->t_i32, 2, ix, emit_const_i32(e, (int32_t)words));
+            if (i == 2 && in->aux_type->kind != IIR_T_VEC)
+                return emit_fail(e, AIR_INVALID_DATA, "getelementptr indexes a scalar");
+            p->idx[p->n - 1] = emit_opv(e, SpvOpIAdd, e->t_i32, 2, p->idx[p->n - 1], ix);
+        }
+        if (in->nops > 3)
+            return emit_fail(e, AIR_INVALID_DATA, "getelementptr indexes a scalar");
+        goto done;
+    }
     if (!ptr_descend(e, p, in->aux_type)) {
         char a[48], b[48];
         type_str(in->aux_type, a, sizeof(a));
@@ -594,12 +638,50 @@ access(struct emitter *e, uint32_t ptr_vid, const struct iir_type *t, const char
     return ptr_chain(e, &p);
 }
 
+/* Loads (store == 0) or stores a value of type t through a word view: one word per lane. */
+static uint32_t
+word_access(struct emitter *e, const struct symptr *p0, const struct iir_type *t, uint32_t store)
+{
+    uint32_t lanes = 1, comp[4];
+    word_elems(t, &lanes);
+    const struct iir_type *s = t->kind == IIR_T_VEC ? t->elem : t;
+    uint32_t sty = emit_type(e, s), wty = emit_type_layout(e, p0->pointee);
+    if (!sty || !wty)
+        return 0;
+    for (uint32_t k = 0; k < lanes; k++) {
+        struct symptr p = *p0;
+        if (k)
+            p.idx[p.n - 1] =
+                emit_opv(e, SpvOpIAdd, e->t_i32, 2, p.idx[p.n - 1], emit_const_i32(e, (int32_t)k));
+        uint32_t chain = ptr_chain(e, &p);
+        if (!chain)
+            return 0;
+        if (store) {
+            uint32_t v = lanes == 1 ? store : emit_opv(e, SpvOpCompositeExtract, sty, 2, store, k);
+            spv_opv(e->body, SpvOpStore, 2, chain,
+                    sty == wty ? v : emit_opv(e, SpvOpBitcast, wty, 1, v));
+            continue;
+        }
+        uint32_t w = emit_opv(e, SpvOpLoad, wty, 1, chain);
+        comp[k] = sty == wty ? w : emit_opv(e, SpvOpBitcast, sty, 1, w);
+    }
+    if (store || lanes == 1)
+        return store ? store : comp[0];
+    return emit_op(e, SpvOpCompositeConstruct, emit_type(e, t), lanes, comp);
+}
+
 static bool
 emit_load(struct emitter *e, const struct iir_inst *in)
 {
     struct symptr *p0 = ptr_of(e, in->ops[0]);
     if (!p0)
         return false;
+    if (word_view(p0, in->type)) {
+        uint32_t v = word_access(e, p0, in->type, 0);
+        if (v)
+            emit_set(e, in->result, v);
+        return v != 0;
+    }
     uint32_t chain = access(e, in->ops[0], in->type, "load");
     if (!chain)
         return false;
@@ -630,6 +712,10 @@ emit_store(struct emitter *e, const struct iir_inst *in)
     if (!p0)
         return false;
     const struct iir_type *t = in->aux_type;
+    if (word_view(p0, t)) {
+        uint32_t v = emit_value(e, in->ops[0]);
+        return v && word_access(e, p0, t, v) != 0;
+    }
     uint32_t chain = access(e, in->ops[1], t, "store");
     uint32_t v = chain ? emit_value(e, in->ops[0]) : 0;
     if (!v)
@@ -1137,6 +1223,12 @@ emit_inst(struct emitter *e, const struct iir_inst *in)
     default:
         return emit_fail(e, AIR_NOT_SUPPORTED, "instruction '%s'", iir_op_name(in->op));
     }
+}
+
+uint32_t
+emit_access(struct emitter *e, uint32_t ptr_vid, const struct iir_type *t, const char *what)
+{
+    return access(e, ptr_vid, t, what);
 }
 
 struct symptr *

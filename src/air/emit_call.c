@@ -713,7 +713,8 @@ emit_texture_call(struct emitter *e, const struct iir_inst *in, const char *op, 
 static bool
 emit_atomic(struct emitter *e, const struct iir_inst *in)
 {
-    /* air.atomic.{global,local}.<op>.<s|u>.i32(ptr, value, order, scope, volatile) */
+    /* air.atomic.{global,local}.<op>.<s|u>.i32(ptr, value, order, scope, volatile);
+     * cmpxchg.weak(ptr, thread i32 *expected, desired, order, order, scope, volatile) -> i1 */
     const char *p = in->callee + strlen("air.atomic.");
     bool global = strncmp(p, "global.", 7) == 0;
     if (!global && strncmp(p, "local.", 6) != 0)
@@ -731,7 +732,14 @@ emit_atomic(struct emitter *e, const struct iir_inst *in)
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (strncmp(p, ops[i].n, strlen(ops[i].n)) == 0)
             op = ops[i].op;
-    if (op == SpvOpNop || in->nops < 2 || in->type->kind != IIR_T_INT || in->type->bits != 32)
+    bool cas = strncmp(p, "cmpxchg.", 8) == 0;
+    if (cas)
+        op = SpvOpAtomicCompareExchange;
+    const struct iir_type *vt = in->type;
+    if (cas && in->nops >= 3)
+        vt = iir_val(e->m, in->ops[2])->type;
+    if (op == SpvOpNop || in->nops < (cas ? 3u : 2u) || vt->kind != IIR_T_INT || vt->bits != 32 ||
+        (cas && !(in->type->kind == IIR_T_INT && in->type->bits == 1)))
         return emit_fail(e, AIR_NOT_SUPPORTED, "intrinsic %s", in->callee);
     struct vmap *pv = &e->vm[in->ops[0]];
     if (pv->kind != VM_PTR)
@@ -741,13 +749,13 @@ emit_atomic(struct emitter *e, const struct iir_inst *in)
     fake.op = IIR_OP_GEP;
     (void)fake;
     struct symptr ptr = *pv->ptr;
-    while (ptr.pointee != in->type && ptr.pointee->kind != IIR_T_INT) {
+    while (ptr.pointee != vt && ptr.pointee->kind != IIR_T_INT) {
         if (ptr.pointee->kind != IIR_T_ARRAY || ptr.n >= MAX_CHAIN)
             return emit_fail(e, AIR_NOT_SUPPORTED, "%s on a non-integer pointee", in->callee);
         ptr.idx[ptr.n++] = emit_const_i32(e, 0);
         ptr.pointee = ptr.pointee->elem;
     }
-    if (ptr.pointee != in->type)
+    if (ptr.pointee != vt)
         return emit_fail(e, AIR_NOT_SUPPORTED, "%s on a pointee of another type", in->callee);
     uint32_t pt = ptr.layout ? emit_type_layout(e, ptr.pointee) : emit_type(e, ptr.pointee);
     uint32_t chain = ptr.base;
@@ -757,13 +765,188 @@ emit_atomic(struct emitter *e, const struct iir_inst *in)
         memcpy(w + 1, ptr.idx, ptr.n * sizeof(uint32_t));
         chain = emit_op(e, SpvOpAccessChain, emit_ptr_type(e, ptr.sc, pt), ptr.n + 1, w);
     }
+    uint32_t scope = emit_const_i32(e, global ? SpvScopeDevice : SpvScopeWorkgroup);
+    uint32_t sem = emit_const_i32(e, 0); /* relaxed: Metal's memory_order_relaxed */
+    uint32_t ty = emit_type(e, vt);
+    if (cas) {
+        /* Metal writes the value found back to *expected and returns whether it matched; a
+         * strong exchange is a valid weak one (it just never fails spuriously). */
+        uint32_t exp = emit_access(e, in->ops[1], vt, in->callee);
+        uint32_t want = exp ? emit_value(e, in->ops[2]) : 0;
+        if (!want)
+            return false;
+        uint32_t old = emit_opv(e, SpvOpLoad, ty, 1, exp);
+        uint32_t found =
+            emit_opv(e, SpvOpAtomicCompareExchange, ty, 6, chain, scope, sem, sem, want, old);
+        spv_opv(e->body, SpvOpStore, 2, exp, found);
+        emit_set(e, in->result, emit_opv(e, SpvOpIEqual, e->t_bool, 2, found, old));
+        return true;
+    }
     uint32_t v = emit_value(e, in->ops[1]);
     if (!v)
         return false;
-    uint32_t scope = emit_const_i32(e, global ? SpvScopeDevice : SpvScopeWorkgroup);
-    uint32_t sem = emit_const_i32(e, 0); /* relaxed: Metal's memory_order_relaxed */
-    emit_set(e, in->result, emit_opv(e, op, emit_type(e, in->type), 4, chain, scope, sem, v));
+    emit_set(e, in->result, emit_opv(e, op, ty, 4, chain, scope, sem, v));
     return true;
+}
+
+/* Converts an integer lane index or delta of any width to the unsigned 32-bit scalar
+ * GroupNonUniformShuffle* takes (SPIR-V 1.5 §3.42.24: Signedness 0). */
+static uint32_t
+simd_lane(struct emitter *e, uint32_t v)
+{
+    uint32_t id = emit_value(e, v);
+    const struct iir_type *t = iir_val(e->m, v)->type;
+    if (!id || t->kind != IIR_T_INT || t->bits == 32)
+        return id;
+    return emit_opv(e, SpvOpUConvert, e->t_i32, 1, id);
+}
+
+/* air.simd_<op>[.s|.u].<type>: SIMD-group reductions, scans, shuffles, votes and ballot as
+ * Vulkan subgroup operations at Subgroup scope. Metal's SIMD group is the Vulkan subgroup;
+ * its width comes from threads_per_simdgroup (SubgroupSize), never assumed to be 32. */
+static bool
+emit_simd(struct emitter *e, const struct iir_inst *in, const struct callname *cn)
+{
+    const char *op = cn->op + 5; /* after "simd_" */
+    const struct iir_type *t = in->type;
+    const struct iir_type *st = t->kind == IIR_T_VEC ? t->elem : t;
+    bool is_float = st->kind == IIR_T_FLOAT;
+    uint32_t ty = t->kind != IIR_T_VOID ? emit_type(e, t) : 0;
+    uint32_t scope = emit_const_i32(e, SpvScopeSubgroup);
+    if (!ty)
+        return false;
+    spv_cap(&e->b, SpvCapabilityGroupNonUniform);
+    e->res->needs_subgroups = true;
+    static const struct {
+        const char *n;
+        SpvOp i, s, u, f; /* integer (sign-agnostic), signed, unsigned, float (0: none) */
+        SpvGroupOperation g;
+    } arith[] = {
+        { "sum", SpvOpGroupNonUniformIAdd, 0, 0, SpvOpGroupNonUniformFAdd,
+          SpvGroupOperationReduce },
+        { "product", SpvOpGroupNonUniformIMul, 0, 0, SpvOpGroupNonUniformFMul,
+          SpvGroupOperationReduce },
+        { "prefix_inclusive_sum", SpvOpGroupNonUniformIAdd, 0, 0, SpvOpGroupNonUniformFAdd,
+          SpvGroupOperationInclusiveScan },
+        { "prefix_exclusive_sum", SpvOpGroupNonUniformIAdd, 0, 0, SpvOpGroupNonUniformFAdd,
+          SpvGroupOperationExclusiveScan },
+        { "prefix_inclusive_product", SpvOpGroupNonUniformIMul, 0, 0, SpvOpGroupNonUniformFMul,
+          SpvGroupOperationInclusiveScan },
+        { "prefix_exclusive_product", SpvOpGroupNonUniformIMul, 0, 0, SpvOpGroupNonUniformFMul,
+          SpvGroupOperationExclusiveScan },
+        { "min", 0, SpvOpGroupNonUniformSMin, SpvOpGroupNonUniformUMin, SpvOpGroupNonUniformFMin,
+          SpvGroupOperationReduce },
+        { "max", 0, SpvOpGroupNonUniformSMax, SpvOpGroupNonUniformUMax, SpvOpGroupNonUniformFMax,
+          SpvGroupOperationReduce },
+        { "and", SpvOpGroupNonUniformBitwiseAnd, 0, 0, 0, SpvGroupOperationReduce },
+        { "or", SpvOpGroupNonUniformBitwiseOr, 0, 0, 0, SpvGroupOperationReduce },
+        { "xor", SpvOpGroupNonUniformBitwiseXor, 0, 0, 0, SpvGroupOperationReduce },
+    };
+    for (size_t i = 0; i < sizeof(arith) / sizeof(arith[0]); i++) {
+        if (strcmp(op, arith[i].n) != 0)
+            continue;
+        SpvOp sop = is_float          ? arith[i].f
+                    : arith[i].i      ? arith[i].i
+                    : cn->sign == 'u' ? arith[i].u
+                                      : arith[i].s;
+        if (!sop || (st->kind == IIR_T_INT && st->bits == 1) || in->nops < 1)
+            return emit_fail(e, AIR_NOT_SUPPORTED, "intrinsic %s", in->callee);
+        uint32_t v = emit_value(e, in->ops[0]);
+        if (!v)
+            return false;
+        spv_cap(&e->b, SpvCapabilityGroupNonUniformArithmetic);
+        emit_set(e, in->result, emit_opv(e, sop, ty, 3, scope, (uint32_t)arith[i].g, v));
+        return true;
+    }
+    static const struct {
+        const char *n;
+        SpvOp op;
+        SpvCapability cap;
+    } lanes[] = {
+        { "shuffle", SpvOpGroupNonUniformShuffle, SpvCapabilityGroupNonUniformShuffle },
+        /* A broadcast lane is uniform in Metal; Shuffle also accepts a non-constant one. */
+        { "broadcast", SpvOpGroupNonUniformShuffle, SpvCapabilityGroupNonUniformShuffle },
+        { "shuffle_xor", SpvOpGroupNonUniformShuffleXor, SpvCapabilityGroupNonUniformShuffle },
+        { "shuffle_up", SpvOpGroupNonUniformShuffleUp,
+          SpvCapabilityGroupNonUniformShuffleRelative },
+        { "shuffle_down", SpvOpGroupNonUniformShuffleDown,
+          SpvCapabilityGroupNonUniformShuffleRelative },
+    };
+    for (size_t i = 0; i < sizeof(lanes) / sizeof(lanes[0]); i++) {
+        if (strcmp(op, lanes[i].n) != 0)
+            continue;
+        if (in->nops < 2)
+            return emit_fail(e, AIR_NOT_SUPPORTED, "intrinsic %s", in->callee);
+        uint32_t v = emit_value(e, in->ops[0]);
+        uint32_t l = simd_lane(e, in->ops[1]);
+        if (!v || !l)
+            return false;
+        spv_cap(&e->b, lanes[i].cap);
+        uint32_t r = emit_opv(e, lanes[i].op, ty, 3, scope, v, l);
+        if (lanes[i].op == SpvOpGroupNonUniformShuffleUp ||
+            lanes[i].op == SpvOpGroupNonUniformShuffleDown) {
+            /* Metal leaves lanes whose source falls outside the group unchanged; Vulkan
+             * leaves their result undefined: select the own value there. */
+            uint32_t lane = emit_load_builtin(e, SpvBuiltInSubgroupLocalInvocationId, e->t_i32);
+            uint32_t ok;
+            if (lanes[i].op == SpvOpGroupNonUniformShuffleUp) {
+                ok = emit_opv(e, SpvOpUGreaterThanEqual, e->t_bool, 2, lane, l);
+            } else {
+                uint32_t size = emit_load_builtin(e, SpvBuiltInSubgroupSize, e->t_i32);
+                uint32_t src = emit_opv(e, SpvOpIAdd, e->t_i32, 2, lane, l);
+                ok = emit_opv(e, SpvOpULessThan, e->t_bool, 2, src, size);
+            }
+            if (t->kind == IIR_T_VEC) {
+                uint32_t c[4] = { ok, ok, ok, ok };
+                ok = emit_op(e, SpvOpCompositeConstruct, emit_vec_type(e, e->t_bool, t->count),
+                             t->count < 4 ? t->count : 4, c);
+            }
+            r = emit_opv(e, SpvOpSelect, ty, 3, ok, r, v);
+        }
+        emit_set(e, in->result, r);
+        return true;
+    }
+    if (strcmp(op, "broadcast_first") == 0 && in->nops >= 1) {
+        uint32_t v = emit_value(e, in->ops[0]);
+        if (!v)
+            return false;
+        spv_cap(&e->b, SpvCapabilityGroupNonUniformBallot);
+        emit_set(e, in->result, emit_opv(e, SpvOpGroupNonUniformBroadcastFirst, ty, 2, scope, v));
+        return true;
+    }
+    bool all = strcmp(op, "all") == 0;
+    if ((all || strcmp(op, "any") == 0) && in->nops >= 1 && ty == e->t_bool) {
+        uint32_t v = emit_value(e, in->ops[0]);
+        if (!v)
+            return false;
+        spv_cap(&e->b, SpvCapabilityGroupNonUniformVote);
+        emit_set(
+            e, in->result,
+            emit_opv(e, all ? SpvOpGroupNonUniformAll : SpvOpGroupNonUniformAny, ty, 2, scope, v));
+        return true;
+    }
+    if (strcmp(op, "ballot") == 0 && in->nops >= 1 && t->kind == IIR_T_INT &&
+        (t->bits == 32 || t->bits == 64)) {
+        /* The mask of lanes 0..63: words 0 and 1 of the uvec4 ballot (Conjecture: simd_vote
+         * is lowered to an i64 lane mask). */
+        uint32_t v = emit_value(e, in->ops[0]);
+        if (!v)
+            return false;
+        spv_cap(&e->b, SpvCapabilityGroupNonUniformBallot);
+        uint32_t u4 = emit_vec_type(e, e->t_i32, 4);
+        uint32_t b = emit_opv(e, SpvOpGroupNonUniformBallot, u4, 2, scope, v);
+        uint32_t lo = emit_opv(e, SpvOpCompositeExtract, e->t_i32, 2, b, 0u);
+        if (t->bits == 32) {
+            emit_set(e, in->result, lo);
+            return true;
+        }
+        uint32_t hi = emit_opv(e, SpvOpCompositeExtract, e->t_i32, 2, b, 1u);
+        uint32_t u2 =
+            emit_opv(e, SpvOpCompositeConstruct, emit_vec_type(e, e->t_i32, 2), 2, lo, hi);
+        emit_set(e, in->result, emit_opv(e, SpvOpBitcast, ty, 1, u2));
+        return true;
+    }
+    return emit_fail(e, AIR_NOT_SUPPORTED, "intrinsic %s", in->callee);
 }
 
 static bool
@@ -818,6 +1001,8 @@ emit_call(struct emitter *e, const struct iir_inst *in)
         return emit_barrier(e, in, true);
     if (strcmp(cn.op, "atomic") == 0)
         return emit_atomic(e, in);
+    if (strncmp(cn.op, "simd_", 5) == 0)
+        return emit_simd(e, in, &cn);
     if (strcmp(cn.op, "discard_fragment") == 0) {
         if (e->entry->stage != AIR_STAGE_FRAGMENT)
             return emit_fail(e, AIR_INVALID_DATA, "discard_fragment outside a fragment shader");

@@ -75,6 +75,9 @@ struct emitter {
     uint32_t ncx;
     uint64_t cx_state[16];
     uint32_t cx_var[16];
+    /* Input builtin variables made so far: one variable per builtin (Vulkan forbids two). */
+    uint32_t nbvars;
+    uint32_t bvar_bi[16], bvar_type[16], bvar_var[16];
 };
 
 /* emit.c */
@@ -96,6 +99,9 @@ uint32_t emit_splat(struct emitter *e, uint32_t type, uint32_t scalar_id, uint32
 bool emit_inst(struct emitter *e, const struct iir_inst *in);
 /* The symbolic pointer of a value (argument, GEP, constant expression); NULL + diag if none. */
 struct symptr *emit_ptr_of(struct emitter *e, uint32_t vid);
+/* An access chain to a pointee of type t through the pointer value ptr_vid (0 on failure). */
+uint32_t
+emit_access(struct emitter *e, uint32_t ptr_vid, const struct iir_type *t, const char *what);
 /* A copy of p in the translation's arena; NULL + diag on failure. */
 struct symptr *emit_ptr_copy(struct emitter *e, const struct symptr *p);
 /* Gives a constant expression (bitcast/GEP of a global) its value mapping; false on failure. */
@@ -104,6 +110,8 @@ bool emit_resolve_cexpr(struct emitter *e, uint32_t vid);
 /* translate.c */
 /* The sampler variable of a constexpr sampler with this state word (§4.8); 0 on failure. */
 uint32_t emit_constexpr_sampler(struct emitter *e, uint64_t state);
+/* Loads the Input builtin bi as `type` at the current point, reusing its variable. */
+uint32_t emit_load_builtin(struct emitter *e, SpvBuiltIn bi, uint32_t type);
 
 /* emit_call.c */
 bool emit_call(struct emitter *e, const struct iir_inst *in);

@@ -78,26 +78,61 @@ stage_set(const struct emitter *e)
     return e->entry->stage == AIR_STAGE_FRAGMENT ? AIR_SET_FRAGMENT : AIR_SET_VERTEX_KERNEL;
 }
 
-/* Finds the first use of a pointer parameter to learn its element type (§3.4 inference). */
+/* The element type one instruction uses a pointer as, or NULL. */
+static const struct iir_type *
+use_type(const struct iir_inst *in, uint32_t vid)
+{
+    if (in->op == IIR_OP_GEP && in->ops[0] == vid)
+        return in->aux_type;
+    if (in->op == IIR_OP_LOAD && in->ops[0] == vid)
+        return in->type;
+    if (in->op == IIR_OP_STORE && in->ops[1] == vid)
+        return in->aux_type;
+    /* air.atomic.*(ptr, ...) returns the pointee type. */
+    if (in->op == IIR_OP_CALL && in->nops > 0 && in->ops[0] == vid &&
+        strncmp(in->callee, "air.atomic.", 11) == 0 && in->type->kind == IIR_T_INT)
+        return in->type;
+    return NULL;
+}
+
+static bool
+word_type(const struct iir_type *t)
+{
+    const struct iir_type *s = iir_scalar(t);
+    return (s->kind == IIR_T_INT || s->kind == IIR_T_FLOAT) && s->bits == 32 &&
+           (t->kind != IIR_T_VEC || t->count <= 4);
+}
+
+/* Learns a pointer parameter's element type from its uses and those of its pointer bitcasts
+ * (§3.4 inference). Uses that disagree, all 32-bit scalars or vectors of them, reinterpret
+ * the buffer (§5.4.2): it becomes an array of 32-bit words that emit.c reads word by word. */
 static const struct iir_type *
 infer_pointee(const struct emitter *e, uint32_t vid)
 {
     const struct iir_function *fn = e->fn;
+    const struct iir_type *first = NULL;
+    bool agree = true, words = true;
     for (uint32_t b = 0; b < fn->nblocks; b++)
         for (uint32_t k = 0; k < fn->blocks[b].ninsts; k++) {
             const struct iir_inst *in = &e->m->insts[fn->blocks[b].insts[k]];
-            if (in->op == IIR_OP_GEP && in->ops[0] == vid)
-                return in->aux_type;
-            if (in->op == IIR_OP_LOAD && in->ops[0] == vid)
-                return in->type;
-            if (in->op == IIR_OP_STORE && in->ops[1] == vid)
-                return in->aux_type;
-            /* air.atomic.*(ptr, ...) returns the pointee type. */
-            if (in->op == IIR_OP_CALL && in->nops > 0 && in->ops[0] == vid &&
-                strncmp(in->callee, "air.atomic.", 11) == 0 && in->type->kind == IIR_T_INT)
-                return in->type;
+            const struct iir_type *t = use_type(in, vid);
+            if (!t && in->op == IIR_OP_BITCAST && in->ops[0] == vid &&
+                in->type->kind == IIR_T_PTR) {
+                /* Typed IR: the uses of `bitcast %vid to T*`. */
+                for (uint32_t b2 = 0; b2 < fn->nblocks && !t; b2++)
+                    for (uint32_t k2 = 0; k2 < fn->blocks[b2].ninsts && !t; k2++)
+                        t = use_type(&e->m->insts[fn->blocks[b2].insts[k2]], in->result);
+            }
+            if (!t)
+                continue;
+            if (!first)
+                first = t;
+            agree = agree && t == first;
+            words = words && word_type(t);
         }
-    return NULL;
+    if (!first || agree)
+        return first;
+    return words ? iir_scalar(first) : first;
 }
 
 static bool
@@ -304,12 +339,29 @@ emit_constexpr_sampler(struct emitter *e, uint64_t state)
 static uint32_t
 load_builtin(struct emitter *e, SpvBuiltIn bi, uint32_t type)
 {
-    uint32_t var = new_var(e, SpvStorageClassInput, type, 0);
-    spv_decorate(&e->b, var, SpvDecorationBuiltIn, 1, bi);
-    /* Vulkan requires Flat on integer fragment inputs, builtins included (SampleId). */
-    if (e->entry->stage == AIR_STAGE_FRAGMENT && type == e->t_i32)
-        spv_decorate(&e->b, var, SpvDecorationFlat, 0);
+    uint32_t var = 0;
+    for (uint32_t i = 0; i < e->nbvars; i++)
+        if (e->bvar_bi[i] == (uint32_t)bi && e->bvar_type[i] == type)
+            var = e->bvar_var[i];
+    if (!var) {
+        var = new_var(e, SpvStorageClassInput, type, 0);
+        spv_decorate(&e->b, var, SpvDecorationBuiltIn, 1, bi);
+        /* Vulkan requires Flat on integer fragment inputs, builtins included (SampleId). */
+        if (e->entry->stage == AIR_STAGE_FRAGMENT && type == e->t_i32)
+            spv_decorate(&e->b, var, SpvDecorationFlat, 0);
+        if (e->nbvars < sizeof(e->bvar_var) / sizeof(e->bvar_var[0])) {
+            e->bvar_bi[e->nbvars] = (uint32_t)bi;
+            e->bvar_type[e->nbvars] = type;
+            e->bvar_var[e->nbvars++] = var;
+        }
+    }
     return emit_opv(e, SpvOpLoad, type, 1, var);
+}
+
+uint32_t
+emit_load_builtin(struct emitter *e, SpvBuiltIn bi, uint32_t type)
+{
+    return load_builtin(e, bi, type);
 }
 
 /* Converts a builtin loaded as u32 / uvec3 to the parameter's type (uint, uint2, ushort...). */

@@ -7,9 +7,15 @@
  * while loops, outer continue, inner break), loop_return_cs (early return from a loop, code
  * after it), loop_ptr_cs (pointers made before and inside a loop, a struct value used in
  * it), loop_ptrphi_cs (a pointer induction variable), all structured (OpLoopMerge, no
- * dispatch fallback), and cf_irreducible_cs (a two-entry cycle: the dispatch-loop fallback).
+ * dispatch fallback), cf_irreducible_cs (a two-entry cycle: the dispatch-loop fallback),
+ * simd_ops_cs (SIMD-group reductions, scans, shuffles, votes, ballot as subgroup operations;
+ * the reference uses lavapipe's reported subgroup size and assumes subgroups are consecutive
+ * runs of LocalInvocationIndex, as lavapipe lays them out) and cmpxchg_cs (device and
+ * threadgroup compare-exchange), reinterp_cs (a uint buffer read as uint4, float2 and a
+ * uint4 component, written as uint2).
  * args: scale_cs.air cf_branch_cs.air cf_loop_cs.air loop_nested_cs.air loop_return_cs.air
- * cf_irreducible_cs.air loop_ptr_cs.air loop_ptrphi_cs.air.
+ * cf_irreducible_cs.air loop_ptr_cs.air loop_ptrphi_cs.air simd_ops_cs.air cmpxchg_cs.air
+ * reinterp_cs.air.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +30,7 @@
 #define N 256
 
 static int validation_messages;
+static uint32_t subgroup_size; /* lavapipe's, read in gpu_init */
 
 static VKAPI_ATTR VkBool32 VKAPI_CALL
 on_message(VkDebugUtilsMessageSeverityFlagBitsEXT sev,
@@ -95,6 +102,21 @@ gpu_init(struct gpu *g)
         return 77;
     }
     vkGetPhysicalDeviceMemoryProperties(g->pd, &g->mp);
+    VkPhysicalDeviceSubgroupProperties sp = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
+    };
+    VkPhysicalDeviceProperties2 pp = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                       .pNext = &sp };
+    vkGetPhysicalDeviceProperties2(g->pd, &pp);
+    subgroup_size = sp.subgroupSize;
+    VkSubgroupFeatureFlags need = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_VOTE_BIT |
+                                  VK_SUBGROUP_FEATURE_ARITHMETIC_BIT |
+                                  VK_SUBGROUP_FEATURE_BALLOT_BIT | VK_SUBGROUP_FEATURE_SHUFFLE_BIT |
+                                  VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT;
+    /* simd_ops_cs's reference needs whole subgroups inside each 64-thread group. */
+    REQUIRE(subgroup_size >= 4 && subgroup_size <= 64 && 64 % subgroup_size == 0);
+    REQUIRE((sp.supportedOperations & need) == need);
+    REQUIRE(sp.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT);
     float prio = 1.0f;
     g->qf = 0; /* lavapipe: one universal queue family */
     VkDeviceQueueCreateInfo qci = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -393,15 +415,105 @@ ref_ptrphi(uint32_t i)
     return s;
 }
 
+/* x of thread j in simd_ops_cs and cmpxchg_cs. */
+static uint32_t
+in_of(uint32_t j)
+{
+    return j * 7u + 3u;
+}
+
+/* The subgroup of thread i is threads base..base + S - 1; mirrors simd_ops_cs.ll. */
+static uint32_t
+ref_simd(uint32_t i)
+{
+    uint32_t s = subgroup_size, base = i - i % s, lane = i % s, x = in_of(i);
+    uint32_t sum = 0, incl = 0, excl = 0, prod = 1, mx = 0, and_ = ~0u, or_ = 0, xor_ = 0;
+    int32_t mn = INT32_MAX;
+    bool all = true, any = false, any0 = false;
+    uint64_t ballot = 0;
+    float fsum = 0.0f, fmax = 0.0f;
+    for (uint32_t l = 0; l < s; l++) {
+        uint32_t y = in_of(base + l);
+        sum += y;
+        if (l <= lane)
+            incl += y;
+        if (l < lane)
+            excl += y;
+        prod *= y | 1u;
+        if ((int32_t)(y - 1000u) < mn)
+            mn = (int32_t)(y - 1000u);
+        mx = y > mx ? y : mx;
+        and_ &= y | 240u;
+        or_ |= y;
+        xor_ ^= y;
+        all = all && y > 5;
+        any = any || (y & 1);
+        any0 = any0 || (y & 7) == 0;
+        if (y & 1)
+            ballot |= 1ull << l;
+        fsum += (float)y;
+        fmax = (float)y > fmax ? (float)y : fmax;
+    }
+    uint32_t r[19] = {
+        sum,
+        incl,
+        excl,
+        prod,
+        (uint32_t)mn,
+        mx,
+        and_,
+        or_,
+        xor_,
+        in_of(base + (lane * 3 + 1) % s),
+        in_of(base + (lane ^ 1)),
+        lane >= 1 ? in_of(i - 1) : x,
+        lane + 2 < s ? in_of(i + 2) : x,
+        in_of(base + 2),
+        in_of(base) + 5,
+        (uint32_t)(fsum + fmax),
+        (uint32_t)all | (uint32_t)any << 1 | (uint32_t)any0 << 2,
+        (uint32_t)ballot,
+        (uint32_t)(ballot >> 32),
+    };
+    uint32_t h = 0;
+    for (int k = 0; k < 19; k++)
+        h = h * 31u + r[k];
+    return h;
+}
+
+/* Thread i: a winning and a losing compare-exchange, then 64 CAS-loop increments. */
+static uint32_t
+ref_cmpxchg(uint32_t i)
+{
+    return in_of(i) * 4u + 1u + 0u * 2u + 8u + (64u << 16);
+}
+
+/* reinterp_cs: thread i's sum over uint4, float2 (bits) and uint4-component views of in. */
+static uint32_t
+reinterp_sum(uint32_t i)
+{
+    uint32_t q = i >> 2, h = i >> 1, g = in_of(4 * (q ^ 1) + 2);
+    return in_of(4 * q) + 3 * in_of(4 * q + 1) + 5 * in_of(4 * q + 2) + 7 * in_of(4 * q + 3) +
+           11 * in_of(2 * h) + 13 * in_of(2 * h + 1) + 17 * g;
+}
+
+/* Even threads store a uint2 {sum, sum ^ 0xffff} over out[i], out[i + 1]. */
+static uint32_t
+ref_reinterp(uint32_t i)
+{
+    return i & 1 ? reinterp_sum(i - 1) ^ 65535u : reinterp_sum(i);
+}
+
 /* The kernels after scale_cs: reference (of x = in[i], or of i) and whether the dispatch
  * fallback is expected. */
 static const struct {
     uint32_t (*ref)(uint32_t);
     bool of_index, fallback;
 } kernels[] = {
-    { ref_branch, false, false }, { ref_loop, false, false },       { ref_nested, false, false },
-    { ref_return, false, false }, { ref_irreducible, false, true }, { ref_ptr, true, false },
-    { ref_ptrphi, true, false },
+    { ref_branch, false, false },  { ref_loop, false, false },       { ref_nested, false, false },
+    { ref_return, false, false },  { ref_irreducible, false, true }, { ref_ptr, true, false },
+    { ref_ptrphi, true, false },   { ref_simd, true, false },        { ref_cmpxchg, true, false },
+    { ref_reinterp, true, false },
 };
 #define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
 
