@@ -16,21 +16,6 @@
 #include "air/cache.h"
 #include "check.h"
 
-static unsigned char *
-slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n);
-    REQUIRE(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static bool
 same(const struct air_result *a, const struct air_result *b)
 {
@@ -68,7 +53,7 @@ mangle(struct air_cache *c, const unsigned char *b, size_t n, int how)
     if (!f)
         return false;
     fclose(f);
-    unsigned char *data = slurp(path, &size);
+    unsigned char *data = check_slurp(path, &size);
     if (how == 0)
         data[400] ^= 0x40; /* a bit of the SPIR-V words: checksum */
     else if (how == 1)
@@ -87,8 +72,8 @@ main(int argc, char **argv)
 {
     REQUIRE(argc == 4);
     size_t n1, n2, n3;
-    unsigned char *good = slurp(argv[1], &n1), *other = slurp(argv[2], &n2),
-                  *bad = slurp(argv[3], &n3);
+    unsigned char *good = check_slurp(argv[1], &n1), *other = check_slurp(argv[2], &n2),
+                  *bad = check_slurp(argv[3], &n3);
     char dir[] = "/tmp/lagfx-air-cache-XXXXXX";
     REQUIRE(mkdtemp(dir));
 

@@ -15,21 +15,6 @@
 #include "air/air.h"
 #include "check.h"
 
-static unsigned char *
-slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n);
-    REQUIRE(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static bool
 validate(const char *name, const struct air_result *r)
 {
@@ -51,7 +36,7 @@ static struct air_result *
 translate(const char *path, bool typed, enum air_status *st, struct air_diag *d)
 {
     size_t size;
-    unsigned char *buf = slurp(path, &size);
+    unsigned char *buf = check_slurp(path, &size);
     struct air_options opt = { .typed_pointers = typed };
     struct air_result *r = NULL;
     memset(d, 0, sizeof(*d));

@@ -24,21 +24,6 @@
 #include "util/alloc.h"
 #include "util/clock.h"
 
-static unsigned char *
-slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n);
-    REQUIRE(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static int
 count_fds(void)
 {
@@ -127,7 +112,7 @@ main(int argc, char **argv)
     char **crash = &argv[3];
     int first_good = 3 + ncrash;
     int fds0 = count_fds();
-    good = slurp(argv[first_good], &good_size);
+    good = check_slurp(argv[first_good], &good_size);
 
     /* 1. Isolated = in-process, one (prewarmed) worker reused for every fixture. */
     struct air_isolate_stats st0, st1;
@@ -136,7 +121,7 @@ main(int argc, char **argv)
     air_isolate_prewarm(); /* a running worker is kept */
     for (int i = first_good; i < argc; i++) {
         size_t n;
-        unsigned char *b = slurp(argv[i], &n);
+        unsigned char *b = check_slurp(argv[i], &n);
         struct air_result *ri = NULL, *rp = NULL;
         struct air_diag di = { { 0 } }, dp = { { 0 } };
         enum air_status si = air_translate(b, n, NULL, &ri, &di);
@@ -171,7 +156,7 @@ main(int argc, char **argv)
     bool transient = true;
     for (int i = 0; i < ncrash; i++) {
         size_t cn;
-        unsigned char *cb = slurp(crash[i], &cn);
+        unsigned char *cb = check_slurp(crash[i], &cn);
         memset(&d, 0, sizeof(d));
         transient = true;
         CHECK_EQ_INT(air_isolate_translate(cb, cn, NULL, &r, &d, &transient), AIR_INVALID_DATA);

@@ -14,21 +14,6 @@
 #include "check.h"
 #include "memory/reader.h"
 
-static unsigned char *
-slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    REQUIRE(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n);
-    REQUIRE(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static void
 check_good(const unsigned char *buf, size_t size)
 {
@@ -77,8 +62,8 @@ main(int argc, char **argv)
 {
     REQUIRE(argc == 3);
     size_t size, size2;
-    unsigned char *buf = slurp(argv[1], &size);
-    unsigned char *alt = slurp(argv[2], &size2);
+    unsigned char *buf = check_slurp(argv[1], &size);
+    unsigned char *alt = check_slurp(argv[2], &size2);
     check_good(buf, size);
     check_good(alt, size2);
     struct air_diag d;
