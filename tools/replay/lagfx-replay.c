@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libapplegfx-vulkan.h>
@@ -23,6 +25,7 @@
 #include "png_write.h"
 #include "protocol/dev.h"
 #include "protocol/trace_reader.h"
+#include "vnc.h"
 
 struct mem_write {
     uint64_t gpa;
@@ -39,6 +42,9 @@ struct mmio_access {
 struct replay {
     const char *path;
     const char *png_dir;
+    int vnc_port; /* 0: none; display i is served on vnc_port + i */
+    int hold_s;   /* with --vnc: seconds to keep serving after the end; < 0 until a signal */
+    struct vnc_server *vnc[LAGFX_MAX_DISPLAY_PORTS];
     uint32_t every;
     bool stats, verify, headless;
     int memfd;
@@ -83,11 +89,14 @@ on_irq(void *user, uint32_t vector)
 static int
 usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: lagfx-replay FILE [--png DIR] [--every N] [--verify] [--stats] "
-               "[--headless]\n"
+    fprintf(f, "usage: lagfx-replay FILE [--png DIR] [--every N] [--vnc PORT [--hold S]] "
+               "[--verify] [--stats] [--headless]\n"
                "Re-runs a libapplegfx-vulkan wire recording (LAGFX_TRACE=path) without a guest.\n"
                "  --png DIR   write every new frame of every display as DIR/d<port>-<seq>.png\n"
                "  --every N   with --png, only every Nth frame (default 1)\n"
+               "  --vnc PORT  serve display i on PORT+i (VNC and websockets, for noVNC) as\n"
+               "              it replays; then keep the last frames up until interrupted\n"
+               "  --hold S    with --vnc, serve S seconds after the end instead\n"
                "  --verify    check that every turn's final writes to guest memory are\n"
                "              reproduced; exit 3 when they are not\n"
                "  --stats     print what was replayed\n"
@@ -267,12 +276,23 @@ capture_frames(struct replay *r)
                 continue;
         }
         r->frames++;
+        const uint8_t *fpx = st == LAGFX_OK ? (const uint8_t *)&one : (const uint8_t *)r->frame_buf;
+        if (r->vnc_port) {
+            if (!r->vnc[port]) {
+                char err[256];
+                if (!vnc_server_start(&r->vnc[port], NULL, r->vnc_port + (int)port, info.width,
+                                      info.height, "lagfx-replay", err, sizeof(err)))
+                    fprintf(stderr, "lagfx-replay: display %u: %s\n", port, err);
+            }
+            if (r->vnc[port])
+                vnc_server_frame(r->vnc[port], fpx, info.width, info.height, info.width * 4, 0, 0,
+                                 info.width, info.height);
+        }
         if (!r->png_dir || (r->frames - 1) % r->every)
             continue;
         char name[4096];
         snprintf(name, sizeof(name), "%s/d%u-%06" PRIu64 ".png", r->png_dir, port, info.sequence);
-        const uint8_t *px = st == LAGFX_OK ? (const uint8_t *)&one : (const uint8_t *)r->frame_buf;
-        if (png_write_bgrx(name, px, info.width, info.height, info.width * 4))
+        if (png_write_bgrx(name, fpx, info.width, info.height, info.width * 4))
             r->png_written++;
         else
             fprintf(stderr, "lagfx-replay: %s\n", png_write_error());
@@ -297,6 +317,30 @@ verify_writes(struct replay *r)
         free(w->bytes);
     }
     r->nwrites = 0;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* --vnc: the last frames stay on screen for --hold seconds, or until SIGINT/SIGTERM. */
+static void
+hold(struct replay *r)
+{
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    fprintf(stderr, "lagfx-replay: replay done; serving VNC on port %d%s\n", r->vnc_port,
+            r->hold_s < 0 ? " until interrupted" : "");
+    for (long ms = 0; !stop_requested && (r->hold_s < 0 || ms < r->hold_s * 1000L); ms += 50) {
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
 }
 
 static int
@@ -408,8 +452,13 @@ replay(struct replay *r)
         rc = 1;
     }
     trace_reader_close(&tr);
-    for (uint32_t i = 0; i < LAGFX_MAX_DISPLAY_PORTS; i++)
+    if (rc == 0 && r->vnc_port)
+        hold(r);
+    for (uint32_t i = 0; i < LAGFX_MAX_DISPLAY_PORTS; i++) {
+        if (r->vnc[i])
+            vnc_server_stop(r->vnc[i]);
         lagfx_display_free(r->displays[i]);
+    }
     lagfx_device_free(r->dev);
     for (size_t i = 0; i < r->nwrites; i++)
         free(r->writes[i].bytes);
@@ -432,10 +481,12 @@ replay(struct replay *r)
 int
 main(int argc, char **argv)
 {
-    struct replay r = { .every = 1, .memfd = -1 };
+    struct replay r = { .every = 1, .memfd = -1, .hold_s = -1 };
     static const struct option opts[] = {
         { "png", required_argument, NULL, 'p' },
         { "every", required_argument, NULL, 'e' },
+        { "vnc", required_argument, NULL, 'n' },
+        { "hold", required_argument, NULL, 'o' },
         { "verify", no_argument, NULL, 'v' },
         { "stats", no_argument, NULL, 's' },
         { "headless", no_argument, NULL, 'H' },
@@ -456,6 +507,22 @@ main(int argc, char **argv)
                 return 2;
             }
             r.every = (uint32_t)n;
+            break;
+        }
+        case 'n':
+        case 'o': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            long lo = c == 'n' ? 1 : 0, hi = c == 'n' ? 65535 - LAGFX_MAX_DISPLAY_PORTS : 86400;
+            if (*end || n < lo || n > hi) {
+                fprintf(stderr, "lagfx-replay: --%s takes %ld to %ld\n", c == 'n' ? "vnc" : "hold",
+                        lo, hi);
+                return 2;
+            }
+            if (c == 'n')
+                r.vnc_port = (int)n;
+            else
+                r.hold_s = (int)n;
             break;
         }
         case 'v':
