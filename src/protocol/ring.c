@@ -113,18 +113,22 @@ drain_loop(struct proto_dev *dev,
                      dev->cfg.label, ch, *rp, cmd.opcode, cmd.length, cmd.stamp);
             proto_outer_dispatch(dev, &cmd, dev->batch, plen);
         }
-        if (!cmd.async)
-            proto_cq_done(dev, ch, cmd.token);
+        /* The read pointer moves past the command before its stamp can complete: a guest that
+         * sees the stamp and then reads 0x100C (the boot burst does, §16) must see it moved.
+         * The command's bytes were copied out already, so the guest may reuse the space. */
         *rp = modular ? (*rp + cmd.length) % v->size : *rp + cmd.length;
+        bool rearmed = false;
         if (ch == 0) {
             pthread_mutex_lock(&dev->ring_lock);
-            bool same = dev->root_arm_gen == dev->root_gen_seen;
-            if (same)
+            rearmed = dev->root_arm_gen != dev->root_gen_seen;
+            if (!rearmed)
                 atomic_store_explicit(&dev->root_rp_pub, *rp, memory_order_release);
             pthread_mutex_unlock(&dev->ring_lock);
-            if (!same)
-                return DRAIN_DONE; /* rearmed meanwhile: the old ring is gone */
         }
+        if (!cmd.async)
+            proto_cq_done(dev, ch, cmd.token);
+        if (rearmed)
+            return DRAIN_DONE; /* rearmed meanwhile: the old ring is gone */
     }
     return DRAIN_DONE;
 }
